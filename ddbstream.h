@@ -1,0 +1,1321 @@
+/* ddbstream.h v0.1.0 - DynamoDB Streams JSON to NDJSON; no heap, no recursion
+   License: MIT, see the end of this file.
+                                             In ONE .c file: #define DDBSTREAM_IMPLEMENTATION
+                                                             #include "ddbstream.h"
+     static int out(void *user, const char *s, size_t n)
+     { return fwrite(s, 1, n, (FILE *)user) == n ? 0 : -1; }
+
+     static char line[1 << 20];                // one output line is staged here
+     ddbs_options o = {0};
+     o.sink = out; o.user = stdout; o.buf = line; o.buf_size = sizeof line;
+     ddbs_parser p;
+     ddbs_result rc = ddbs_parser_init(&p, &o);
+     while (rc == DDBS_OK && (n = fread(in, 1, sizeof in, stdin)) > 0)
+         rc = ddbs_parser_feed(&p, in, n);     // a chunk may end anywhere
+     if (rc == DDBS_OK)
+         rc = ddbs_parser_finish(&p);          // catches input cut mid-value
+     if (rc != DDBS_OK)
+         fprintf(stderr, "ddbs: %s at byte %llu\n", ddbs_strerror(rc),
+                 (unsigned long long)p.error_offset);
+
+   Input: a stream of JSON documents (NDJSON, pretty printed or concatenated, optional BOM):
+   Lambda DynamoDB stream events {"Records":[...]} (tumbling-window keys skipped), GetRecords
+   responses, bare stream records. Output: one line per selected record, see README.md.
+
+   Options: DDBS_STATIC (off) and DDBS_MAX_DEPTH (96) in every file; DDBS_ASSERT(x),
+   DDBS_MEMCPY, DDBS_MEMMOVE, DDBS_MEMSET in the implementation file.
+   Guarantees: no allocation, no recursion, no stdio, no pointer kept into the caller's input
+   between calls; needs only memcpy/memmove/memset. */
+#ifndef DDBSTREAM_H
+#define DDBSTREAM_H
+
+#define DDBS_VERSION_MAJOR 0
+#define DDBS_VERSION_MINOR 1
+#define DDBS_VERSION_PATCH 0
+#define DDBS_VERSION_STRING "0.1.0"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if !defined(DDBS_API) && defined(DDBS_STATIC)
+#define DDBS_API static
+#elif !defined(DDBS_API)
+#define DDBS_API extern
+#endif
+
+#ifndef DDBS_MAX_DEPTH  /* DynamoDB nests 32 levels, two JSON levels each, plus ~5 envelope */
+#define DDBS_MAX_DEPTH 96
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Every result code with its message: one list, so they never drift apart. */
+#define DDBS__RESULTS(R) \
+    R(OK, "no error") \
+    R(E_ARG, "invalid argument") \
+    R(E_SYNTAX, "malformed JSON") \
+    R(E_TRUNCATED, "input ended inside a document") \
+    R(E_DEPTH, "nested too deep") \
+    R(E_UTF8, "invalid UTF-8") \
+    R(E_NOT_STREAM, "document is not a DynamoDB stream event or record") \
+    R(E_SCHEMA, "stream record field has the wrong type or is missing") \
+    R(E_ATTR, "invalid AttributeValue") \
+    R(E_NUMBER, "invalid number text in N") \
+    R(E_BASE64, "invalid base64 in B") \
+    R(E_FIELD_TOO_LONG, "record metadata field too long") \
+    R(E_LINE_TOO_BIG, "record does not fit the line buffer") \
+    R(E_SINK, "sink stopped the run")
+#define DDBS__ENUM(name, text) DDBS_##name,
+typedef enum ddbs_result { DDBS__RESULTS(DDBS__ENUM) DDBS__RESULT_COUNT } ddbs_result;
+#undef DDBS__ENUM
+
+typedef enum ddbs_format {
+    DDBS_FORMAT_NDJSON = 0,   /* plain values: {"S":"x"} -> "x" */
+    DDBS_FORMAT_DDB           /* typed DynamoDB JSON as written, minified */
+} ddbs_format;
+
+typedef enum ddbs_shape {
+    DDBS_SHAPE_RECORD = 0,    /* {"eventName":..,"Keys":{..},"NewImage":{..},"OldImage":{..}} */
+    DDBS_SHAPE_ITEM           /* the item alone: NewImage, OldImage for REMOVE, else Keys */
+} ddbs_shape;
+
+/* Event bits, for ddbs_options.events and ddbs_record.event; 0 in options means all. */
+#define DDBS_EV_INSERT 1u
+#define DDBS_EV_MODIFY 2u
+#define DDBS_EV_REMOVE 4u
+
+/* ddbs_options.flags; 0 is the default for each. */
+#define DDBS_F_NO_KEYS            0x01u  /* record shape: leave out Keys */
+#define DDBS_F_NO_NEW             0x02u  /* record shape: leave out NewImage */
+#define DDBS_F_NO_OLD             0x04u  /* record shape: leave out OldImage */
+#define DDBS_F_NUMBERS_AS_STRINGS 0x08u  /* N as "123" instead of 123 */
+#define DDBS_F_TTL_ONLY           0x10u  /* only REMOVEs by TTL (userIdentity dynamodb service) */
+#define DDBS_F_ITEM_META          0x20u  /* item shape: add _eventName, _eventID, ... first */
+#define DDBS_F_SKIP_BAD           0x40u  /* on bad input: report, drop the document, go on */
+#define DDBS_F_PARSE_ONLY         0x80u  /* validate and count records, write nothing */
+
+/* Smallest staging buffer: it also holds the record's metadata while the line is built. */
+#define DDBS_MIN_BUF 4096u
+
+/* Receives finished output: one call per whole line. Non-zero stops the run (DDBS_E_SINK). */
+typedef int (*ddbs_sink_fn)(void *user, const char *data, size_t len);
+
+/* One selected record, as handed to ddbs_options.on_record. Pointers are valid during the
+   call only. Text fields are as written in the input (JSON escapes kept, no quotes). */
+typedef struct ddbs_record {
+    const char *line;           /* the finished output line, ending in '\n' */
+    size_t line_len;
+    unsigned event;             /* DDBS_EV_INSERT, _MODIFY or _REMOVE */
+    int ttl;                    /* 1: a REMOVE made by DynamoDB TTL */
+    const char *event_id;       size_t event_id_len;      /* empty when absent */
+    const char *sequence;       size_t sequence_len;      /* empty when absent */
+    const char *time;           size_t time_len;          /* ApproximateCreationDateTime */
+    uint64_t index;             /* 0-based position among all records read */
+} ddbs_record;
+
+/* Called for each selected record before the sink: return 0 to pass the line on to the
+   sink, > 0 to consume it here, < 0 to stop the run with DDBS_E_SINK. */
+typedef int (*ddbs_record_fn)(void *user, const ddbs_record *rec);
+
+/* With DDBS_F_SKIP_BAD: called once per dropped document, with where it went wrong. */
+typedef void (*ddbs_error_fn)(void *user, ddbs_result rc, uint64_t offset, uint64_t record);
+
+typedef struct ddbs_options {
+    ddbs_sink_fn sink;        /* receives every output line; may be NULL if on_record is set */
+    void *user;               /* passed to the callbacks untouched */
+    char *buf;                /* required: staging buffer for one output line */
+    size_t buf_size;          /* >= DDBS_MIN_BUF; a line larger than this is an error */
+    ddbs_format format;       /* default DDBS_FORMAT_NDJSON */
+    ddbs_shape shape;         /* default DDBS_SHAPE_RECORD */
+    uint32_t flags;           /* DDBS_F_* bits */
+    uint32_t events;          /* DDBS_EV_* mask; 0 = all */
+    ddbs_record_fn on_record; /* optional */
+    ddbs_error_fn on_error;   /* optional; used with DDBS_F_SKIP_BAD */
+} ddbs_options;
+
+/* Internal sizes, fixed so the parser struct has one size everywhere. */
+#define DDBS__TOK_CAP 40      /* longest envelope key we match, with room to spare */
+#define DDBS__META_CAP 768    /* eventName 32, eventID 128, SequenceNumber 64, time 64,
+                                 userIdentity 480 bytes at most, as written */
+
+typedef struct ddbs_parser {
+    /* public, read-only */
+    ddbs_result error;        /* first error; sticky */
+    uint64_t error_offset;    /* byte offset of the first error in the whole stream */
+    uint64_t error_record;    /* 1-based index of the record being read at that point */
+    uint64_t offset;          /* bytes consumed so far */
+    uint64_t records_in;      /* stream records read */
+    uint64_t records_out;     /* lines delivered */
+    uint64_t bytes_out;       /* bytes delivered */
+    uint64_t documents;       /* JSON documents read */
+    uint64_t skipped;         /* documents dropped by DDBS_F_SKIP_BAD */
+    /* internal from here on: may change in any release */
+    ddbs_options opt;
+    uint64_t tok_off, doc_off;
+    size_t out_len, seg_beg[3], seg_end[3];
+    uint32_t seen;
+    uint16_t mlen[5];
+    uint8_t st, depth, next, dst, sflags, nst, b64, u8need, u8lo, u8hi, hexn, lit, litn;
+    uint8_t toklen, ev, in_record, img, doc_records;
+    uint8_t stack[DDBS_MAX_DEPTH];
+    char tok[DDBS__TOK_CAP];
+    char meta[DDBS__META_CAP];
+} ddbs_parser;
+typedef char ddbs__depth_fits_u8[(DDBS_MAX_DEPTH > 0 && DDBS_MAX_DEPTH < 256) ? 1 : -1];
+
+/* Checks the options, copies them and resets the parser. Returns DDBS_OK or DDBS_E_ARG
+   (NULL p or opt, no sink and no on_record, buf NULL or smaller than DDBS_MIN_BUF). */
+DDBS_API ddbs_result ddbs_parser_init(ddbs_parser *p, const ddbs_options *opt);
+
+/* Consumes len bytes; the chunk may end anywhere, even inside a token. Calls the sink for
+   each finished line. Returns DDBS_OK or the first error, which stays (later calls return it
+   again). NULL data with len 0 is a no-op. */
+DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t len);
+
+/* Ends the input: DDBS_E_TRUNCATED if it stopped inside a document. */
+DDBS_API ddbs_result ddbs_parser_finish(ddbs_parser *p);
+
+/* Message for a result code; never NULL. */
+DDBS_API const char *ddbs_strerror(ddbs_result r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DDBSTREAM_H */
+
+#if defined(DDBSTREAM_IMPLEMENTATION) && !defined(DDBSTREAM_IMPLEMENTATION_DONE)
+#define DDBSTREAM_IMPLEMENTATION_DONE
+
+#if defined(__STDC_HOSTED__) && __STDC_HOSTED__ == 0
+#define DDBS__FREESTANDING 1
+#endif
+#ifndef DDBS_ASSERT
+#ifdef DDBS__FREESTANDING
+#define DDBS_ASSERT(x) ((void)0)
+#else
+#include <assert.h>
+#define DDBS_ASSERT(x) assert(x)
+#endif
+#endif
+#if !defined(DDBS_MEMCPY) || !defined(DDBS_MEMMOVE) || !defined(DDBS_MEMSET)
+#ifdef DDBS__FREESTANDING
+/* Byte loops: a freestanding compiler may still turn them into mem* calls, which is all a
+   freestanding target is expected to provide. */
+static void ddbs__memmove(void *d, const void *s, size_t n)
+{
+    unsigned char *dp = (unsigned char *)d;
+    const unsigned char *sp = (const unsigned char *)s;
+    if (dp < sp) { while (n--) *dp++ = *sp++; }
+    else { while (n) { n--; dp[n] = sp[n]; } }
+}
+static void ddbs__memset(void *d, int c, size_t n)
+{
+    unsigned char *dp = (unsigned char *)d;
+    while (n--) *dp++ = (unsigned char)c;
+}
+#ifndef DDBS_MEMCPY
+#define DDBS_MEMCPY ddbs__memmove
+#endif
+#ifndef DDBS_MEMMOVE
+#define DDBS_MEMMOVE ddbs__memmove
+#endif
+#ifndef DDBS_MEMSET
+#define DDBS_MEMSET ddbs__memset
+#endif
+#else
+#include <string.h>
+#ifndef DDBS_MEMCPY
+#define DDBS_MEMCPY memcpy
+#endif
+#ifndef DDBS_MEMMOVE
+#define DDBS_MEMMOVE memmove
+#endif
+#ifndef DDBS_MEMSET
+#define DDBS_MEMSET memset
+#endif
+#endif
+#endif
+
+#if (defined(__SSE2__) || defined(_M_X64)) && !defined(DDBS_NO_SIMD)
+#include <emmintrin.h>
+#define DDBS__SSE2 1
+#endif
+
+/* ---------------------------------------------------------------- scanner ------------ */
+
+/* Where feed() resumes. */
+enum {
+    DDBS__S_BOM0, DDBS__S_BOM1, DDBS__S_BOM2,
+    DDBS__S_TOP,        /* between documents */
+    DDBS__S_VALUE,      /* a value must come */
+    DDBS__S_OBJ_FIRST,  /* after '{': key or '}' */
+    DDBS__S_KEY,        /* after ',' in an object: key */
+    DDBS__S_COLON,      /* after a key */
+    DDBS__S_ARR_FIRST,  /* after '[': value or ']' */
+    DDBS__S_AFTER,      /* after a value inside a container: ',' or close */
+    DDBS__S_STR, DDBS__S_ESC, DDBS__S_UHEX, DDBS__S_UTF8,
+    DDBS__S_NUM, DDBS__S_LIT,
+    DDBS__S_RESYNC,     /* --skip-bad: looking for a newline ... */
+    DDBS__S_RESYNC_NL   /* ... followed by '{' */
+};
+
+/* What a value (or, for containers, each member) means: the record assembler's grammar. */
+enum {
+    DDBS__R_SKIP,       /* unknown field: validated, not kept */
+    DDBS__R_RAW,        /* copied minified (inside userIdentity) */
+    DDBS__R_UID,        /* userIdentity: object copied to the metadata */
+    DDBS__R_UIDOBJ,     /* the userIdentity object itself */
+    DDBS__R_DOC,        /* top-level object: an event or a bare record */
+    DDBS__R_RECORDS,    /* "Records" array */
+    DDBS__R_RECORD,
+    DDBS__R_DDB,        /* "dynamodb" object */
+    DDBS__R_IMG_KEYS, DDBS__R_IMG_NEW, DDBS__R_IMG_OLD,  /* in this order: image index */
+    DDBS__R_IMAGE,      /* an open image object: attribute name -> AttributeValue */
+    DDBS__R_MAP,        /* the object inside M: same grammar as an image */
+    DDBS__R_AV,         /* AttributeValue object before its type tag */
+    DDBS__R_AV_DONE,    /* ... after it: only '}' may follow */
+    DDBS__R_LIST, DDBS__R_SS, DDBS__R_NS, DDBS__R_BS,
+    DDBS__R_V_S, DDBS__R_V_N, DDBS__R_V_B, DDBS__R_V_BOOL, DDBS__R_V_NULL,
+    DDBS__R_F_EVNAME, DDBS__R_F_EVID, DDBS__R_F_SEQ, DDBS__R_F_TIME  /* same order as meta */
+};
+#define DDBS__ARR 0x80u   /* stack entry bit: the container is an array */
+
+/* Metadata fields kept in the parser while the record's images are staged in buf. */
+enum { DDBS__M_EVNAME, DDBS__M_EVID, DDBS__M_SEQ, DDBS__M_TIME, DDBS__M_UID };
+static const uint16_t ddbs__moff[5] = { 0, 32, 160, 224, 288 };
+static const uint16_t ddbs__mcap[5] = { 32, 128, 64, 64, 480 };
+
+/* Output destination of the bytes being copied. */
+enum { DDBS__D_NONE, DDBS__D_LINE, DDBS__D_META };
+
+/* String handling bits, chosen when the string starts. */
+#define DDBS__SF_OUT   0x01u  /* copy to the destination */
+#define DDBS__SF_QUOTE 0x02u  /* with its quotes */
+#define DDBS__SF_CAP   0x04u  /* keep the first DDBS__TOK_CAP bytes in tok, to match keys */
+#define DDBS__SF_NUM   0x08u  /* content must be a JSON number (N) */
+#define DDBS__SF_B64   0x10u  /* content must be base64 (B) */
+#define DDBS__SF_KEY   0x20u
+
+/* Record fields seen, to reject duplicates and find what is missing. */
+#define DDBS__SEEN_EVNAME  0x002u
+#define DDBS__SEEN_EVID    0x004u
+#define DDBS__SEEN_DDB     0x008u
+#define DDBS__SEEN_UID     0x010u
+#define DDBS__SEEN_KEYS    0x020u
+#define DDBS__SEEN_NEW     0x040u
+#define DDBS__SEEN_OLD     0x080u
+#define DDBS__SEEN_SEQ     0x100u
+#define DDBS__SEEN_TIME    0x200u
+
+/* The line is built at buf + DDBS__HEAD; the metadata prefix is written just before it at
+   the end, so fields may arrive in any order and still leave in a fixed one without moving
+   the images. The longest prefix is below 900 bytes. */
+#define DDBS__HEAD 1024u
+
+/* JSON number grammar as a table: state x character class. Used for bare numbers and for
+   the text of N. Accepting states: 2 (0), 3 (int), 5 (fraction), 8 (exponent). */
+static const uint8_t ddbs__numtab[9][7] = {
+    /*  other  '-'   '+'   '0'   1-9   '.'   e/E */
+    { 0xFF,    1, 0xFF,    2,    3, 0xFF, 0xFF },  /* 0 start */
+    { 0xFF, 0xFF, 0xFF,    2,    3, 0xFF, 0xFF },  /* 1 after '-' */
+    { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,    4,    6 },  /* 2 after leading 0 */
+    { 0xFF, 0xFF, 0xFF,    3,    3,    4,    6 },  /* 3 integer digits */
+    { 0xFF, 0xFF, 0xFF,    5,    5, 0xFF, 0xFF },  /* 4 after '.' */
+    { 0xFF, 0xFF, 0xFF,    5,    5, 0xFF,    6 },  /* 5 fraction digits */
+    { 0xFF,    7,    7,    8,    8, 0xFF, 0xFF },  /* 6 after e */
+    { 0xFF, 0xFF, 0xFF,    8,    8, 0xFF, 0xFF },  /* 7 after exponent sign */
+    { 0xFF, 0xFF, 0xFF,    8,    8, 0xFF, 0xFF },  /* 8 exponent digits */
+};
+#define DDBS__NUM_ACCEPTS(st) ((0x12Cu >> (st)) & 1u)
+
+static unsigned ddbs__numcls(unsigned c)
+{
+    if (c >= '1' && c <= '9') return 4;
+    switch (c) {
+    case '-': return 1;
+    case '+': return 2;
+    case '0': return 3;
+    case '.': return 5;
+    case 'e': case 'E': return 6;
+    default: return 0;
+    }
+}
+
+static int ddbs__is_ws(unsigned c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+static int ddbs__is_b64(unsigned c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           c == '+' || c == '/';
+}
+
+/* Base64 as DynamoDB writes it: groups of four, '=' padding only at the end.
+   States 0-3: position in the group; 4: one '=' seen, one more due; 5: padded, done. */
+static int ddbs__b64_step(uint8_t *st, unsigned c)
+{
+    if (ddbs__is_b64(c) && *st < 4) { *st = (uint8_t)((*st + 1u) & 3u); return 0; }
+    if (c == '=' && (*st == 2 || *st == 3 || *st == 4)) {
+        *st = (uint8_t)(*st == 2 ? 4 : 5);
+        return 0;
+    }
+    return -1;
+}
+
+/* First position at or after j holding '"', '\\', a control byte or a non-ASCII byte. */
+static size_t ddbs__scan_str(const unsigned char *s, size_t j, size_t n)
+{
+#ifdef DDBS__SSE2
+    const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), sp = _mm_set1_epi8(0x20);
+    while (n - j >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + j));
+        /* signed compare: bytes >= 0x80 are negative, so one test catches them and < 0x20 */
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, q), _mm_cmpeq_epi8(x, bs)),
+                                 _mm_cmplt_epi8(x, sp));
+        unsigned mask = (unsigned)_mm_movemask_epi8(m);
+        if (mask) {
+#if defined(__GNUC__) || defined(__clang__)
+            return j + (size_t)__builtin_ctz(mask);
+#else
+            while (!(mask & 1u)) { mask >>= 1; j++; }
+            return j;
+#endif
+        }
+        j += 16;
+    }
+#else
+    const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+    while (n - j >= 8) {
+        uint64_t x, a, b;
+        DDBS_MEMCPY(&x, s + j, 8);
+        a = x ^ (ones * '"');
+        b = x ^ (ones * '\\');
+        if ((((a - ones) & ~a) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x) | x) & high)
+            break;
+        j += 8;
+    }
+#endif
+    while (j < n) {
+        unsigned c = s[j];
+        if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;
+        j++;
+    }
+    return j;
+}
+
+/* Valid byte ranges after a UTF-8 lead byte (RFC 3629: no overlongs, no surrogates, no
+   code points past U+10FFFF). Returns the number of continuation bytes, or -1. */
+static int ddbs__u8lead(unsigned c, uint8_t *lo, uint8_t *hi)
+{
+    *lo = 0x80; *hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) return 1;
+    if (c == 0xE0) { *lo = 0xA0; return 2; }
+    if (c == 0xED) { *hi = 0x9F; return 2; }
+    if (c >= 0xE1 && c <= 0xEF) return 2;
+    if (c == 0xF0) { *lo = 0x90; return 3; }
+    if (c >= 0xF1 && c <= 0xF3) return 3;
+    if (c == 0xF4) { *hi = 0x8F; return 3; }
+    return -1;
+}
+
+/* ------------------------------------------------------------ record assembler -------- */
+
+DDBS_API const char *ddbs_strerror(ddbs_result r)
+{
+#define DDBS__TEXT(name, text) text,
+    static const char *const text[] = { DDBS__RESULTS(DDBS__TEXT) };
+#undef DDBS__TEXT
+    return (unsigned)r < (unsigned)DDBS__RESULT_COUNT ? text[r] : "unknown ddbs_result";
+}
+
+static int ddbs__put(ddbs_parser *p, const char *s, size_t n)
+{
+    if (p->dst == DDBS__D_LINE) {
+        /* two bytes stay free for the closing "}\n" */
+        if (n > p->opt.buf_size - 2 - p->out_len) return DDBS_E_LINE_TOO_BIG;
+        DDBS_MEMCPY(p->opt.buf + p->out_len, s, n);
+        p->out_len += n;
+    } else if (p->dst >= DDBS__D_META) {
+        unsigned k = p->dst - DDBS__D_META;
+        if (n > (size_t)(ddbs__mcap[k] - p->mlen[k])) return DDBS_E_FIELD_TOO_LONG;
+        DDBS_MEMCPY(p->meta + ddbs__moff[k] + p->mlen[k], s, n);
+        p->mlen[k] = (uint16_t)(p->mlen[k] + n);
+    }
+    return 0;
+}
+
+static int ddbs__put1(ddbs_parser *p, char c) { return ddbs__put(p, &c, 1); }
+
+static int ddbs__putz(ddbs_parser *p, const char *z)
+{
+    size_t n = 0;
+    while (z[n]) n++;
+    return ddbs__put(p, z, n);
+}
+
+static int ddbs__tok_is(const ddbs_parser *p, const char *z)
+{
+    size_t n = 0;
+    while (z[n]) n++;
+    if (n != p->toklen) return 0;
+    while (n--) if (p->tok[n] != z[n]) return 0;
+    return 1;
+}
+
+static unsigned ddbs__top(const ddbs_parser *p) { return p->stack[p->depth - 1] & 0x7Fu; }
+
+static int ddbs__push(ddbs_parser *p, unsigned role)
+{
+    if (p->depth >= DDBS_MAX_DEPTH) return DDBS_E_DEPTH;
+    p->stack[p->depth++] = (uint8_t)role;
+    return 0;
+}
+
+static void ddbs__record_begin(ddbs_parser *p)
+{
+    p->in_record = 1;
+    p->seen = 0;
+    p->ev = 0;
+    DDBS_MEMSET(p->mlen, 0, sizeof p->mlen);
+    DDBS_MEMSET(p->seg_beg, 0, sizeof p->seg_beg);
+    DDBS_MEMSET(p->seg_end, 0, sizeof p->seg_end);
+    p->out_len = DDBS__HEAD;
+}
+
+static const char *const ddbs__img_name[3] = { "Keys", "NewImage", "OldImage" };
+
+/* A value starts; p->next says what it must be. kind: '{' '[' '"' '0' (number) 't' 'f' 'n'.
+   Returns 0 or an error for a value of the wrong kind. */
+static int ddbs__begin(ddbs_parser *p, unsigned kind)
+{
+    unsigned r = p->next, typed = p->opt.format == DDBS_FORMAT_DDB;
+    int obj = kind == '{', arr = kind == '[', str = kind == '"';
+    switch (r) {
+    case DDBS__R_SKIP:
+        p->sflags = 0;
+        return obj ? ddbs__push(p, r) : arr ? ddbs__push(p, r | DDBS__ARR) : 0;
+    case DDBS__R_RAW:
+        p->sflags = DDBS__SF_OUT | DDBS__SF_QUOTE;
+        if (obj || arr) {
+            int e = ddbs__push(p, r | (arr ? DDBS__ARR : 0u));
+            return e ? e : ddbs__put1(p, obj ? '{' : '[');
+        }
+        return 0;
+    case DDBS__R_UID:
+        if (kind == 'n') return 0;
+        if (!obj) return DDBS_E_SCHEMA;
+        p->dst = DDBS__D_META + DDBS__M_UID;
+        p->mlen[DDBS__M_UID] = 0;
+        {
+            int e = ddbs__push(p, DDBS__R_UIDOBJ);
+            return e ? e : ddbs__put1(p, '{');
+        }
+    case DDBS__R_RECORDS:
+        return arr ? ddbs__push(p, r | DDBS__ARR) : DDBS_E_SCHEMA;
+    case DDBS__R_RECORD:
+        if (!obj) return DDBS_E_SCHEMA;
+        ddbs__record_begin(p);
+        return ddbs__push(p, r);
+    case DDBS__R_DDB:
+        return obj ? ddbs__push(p, r) : DDBS_E_SCHEMA;
+    case DDBS__R_IMG_KEYS: case DDBS__R_IMG_NEW: case DDBS__R_IMG_OLD: {
+        unsigned k = r - DDBS__R_IMG_KEYS;
+        int want, e;
+        if (kind == 'n') return 0;
+        if (!obj) return DDBS_E_SCHEMA;
+        want = p->opt.shape == DDBS_SHAPE_ITEM || !(p->opt.flags & (DDBS_F_NO_KEYS << k));
+        if (p->opt.flags & DDBS_F_PARSE_ONLY) want = 0;
+        if (p->ev && p->opt.events && !(p->opt.events & p->ev)) want = 0;  /* known dropped */
+        e = ddbs__push(p, DDBS__R_IMAGE);
+        if (e) return e;
+        p->img = (uint8_t)k;
+        if (!want) { p->dst = DDBS__D_NONE; return 0; }
+        p->dst = DDBS__D_LINE;
+        p->seg_beg[k] = p->out_len;
+        if ((e = ddbs__put(p, ",\"", 2)) != 0 || (e = ddbs__putz(p, ddbs__img_name[k])) != 0)
+            return e;
+        return ddbs__put(p, "\":{", 3);
+    }
+    case DDBS__R_F_EVNAME: case DDBS__R_F_EVID: case DDBS__R_F_SEQ: case DDBS__R_F_TIME:
+        if (kind == 'n') return 0;
+        if (!str && !(r == DDBS__R_F_TIME && kind == '0')) return DDBS_E_SCHEMA;
+        p->dst = (uint8_t)(DDBS__D_META + (r - DDBS__R_F_EVNAME));
+        p->mlen[r - DDBS__R_F_EVNAME] = 0;
+        /* a time written as a string keeps its quotes, so it leaves as it came */
+        p->sflags = (uint8_t)(DDBS__SF_OUT | (r == DDBS__R_F_TIME ? DDBS__SF_QUOTE : 0u));
+        return 0;
+    case DDBS__R_AV:
+        if (!obj) return DDBS_E_ATTR;
+        {
+            int e = ddbs__push(p, r);
+            return e ? e : typed ? ddbs__put1(p, '{') : 0;
+        }
+    case DDBS__R_MAP:
+        if (!obj) return DDBS_E_ATTR;
+        {
+            int e = ddbs__push(p, r);
+            return e ? e : ddbs__put1(p, '{');
+        }
+    case DDBS__R_LIST: case DDBS__R_SS: case DDBS__R_NS: case DDBS__R_BS:
+        if (!arr) return DDBS_E_ATTR;
+        {
+            int e = ddbs__push(p, r | DDBS__ARR);
+            return e ? e : ddbs__put1(p, '[');
+        }
+    case DDBS__R_V_S:
+        p->sflags = DDBS__SF_OUT | DDBS__SF_QUOTE;
+        return str ? 0 : DDBS_E_ATTR;
+    case DDBS__R_V_B:
+        p->sflags = DDBS__SF_OUT | DDBS__SF_QUOTE | DDBS__SF_B64;
+        p->b64 = 0;
+        return str ? 0 : DDBS_E_ATTR;
+    case DDBS__R_V_N:
+        p->sflags = (uint8_t)(DDBS__SF_OUT | DDBS__SF_NUM |
+                              (typed || (p->opt.flags & DDBS_F_NUMBERS_AS_STRINGS) ?
+                               DDBS__SF_QUOTE : 0u));
+        p->nst = 0;
+        return str ? 0 : DDBS_E_NUMBER;
+    case DDBS__R_V_BOOL:
+        return kind == 't' || kind == 'f' ? 0 : DDBS_E_ATTR;
+    case DDBS__R_V_NULL:
+        return kind == 't' ? 0 : DDBS_E_ATTR;
+    default:
+        return DDBS_E_SCHEMA;
+    }
+}
+
+/* A key starts inside the object on top of the stack. */
+static int ddbs__key_begin(ddbs_parser *p)
+{
+    switch (ddbs__top(p)) {
+    case DDBS__R_SKIP:
+        p->sflags = DDBS__SF_KEY;
+        return 0;
+    case DDBS__R_RAW: case DDBS__R_UIDOBJ: case DDBS__R_IMAGE: case DDBS__R_MAP:
+        p->sflags = DDBS__SF_KEY | DDBS__SF_OUT | DDBS__SF_QUOTE;
+        return 0;
+    case DDBS__R_AV_DONE:
+        return DDBS_E_ATTR;  /* a second type tag */
+    default:
+        p->sflags = DDBS__SF_KEY | DDBS__SF_CAP;
+        p->toklen = 0;
+        return 0;
+    }
+}
+
+static int ddbs__seen(ddbs_parser *p, uint32_t bit, unsigned role)
+{
+    if (p->seen & bit) return DDBS_E_SCHEMA;  /* the same field twice */
+    p->seen |= bit;
+    p->next = (uint8_t)role;
+    return 0;
+}
+
+/* A key ended: decide what its value means. */
+static int ddbs__key_end(ddbs_parser *p)
+{
+    static const char *const tags[10] = { "S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS" };
+    static const uint8_t roles[10] = {
+        DDBS__R_V_S, DDBS__R_V_N, DDBS__R_V_B, DDBS__R_V_BOOL, DDBS__R_V_NULL,
+        DDBS__R_MAP, DDBS__R_LIST, DDBS__R_SS, DDBS__R_NS, DDBS__R_BS };
+    unsigned top = ddbs__top(p), k;
+    switch (top) {
+    case DDBS__R_SKIP:
+        p->next = DDBS__R_SKIP;
+        return 0;
+    case DDBS__R_RAW: case DDBS__R_UIDOBJ:
+        p->next = DDBS__R_RAW;
+        return ddbs__put1(p, ':');
+    case DDBS__R_IMAGE: case DDBS__R_MAP:
+        p->next = DDBS__R_AV;
+        return ddbs__put1(p, ':');
+    case DDBS__R_AV:
+        for (k = 0; k < 10; k++) {
+            if (ddbs__tok_is(p, tags[k])) {
+                p->next = roles[k];
+                p->stack[p->depth - 1] = DDBS__R_AV_DONE;
+                if (p->opt.format == DDBS_FORMAT_DDB) {
+                    int e;
+                    if ((e = ddbs__put1(p, '"')) != 0 || (e = ddbs__putz(p, tags[k])) != 0)
+                        return e;
+                    return ddbs__put(p, "\":", 2);
+                }
+                return 0;
+            }
+        }
+        return DDBS_E_ATTR;  /* not one of the ten type tags */
+    case DDBS__R_DOC: case DDBS__R_RECORD:  /* a document may be a bare record */
+        if (top == DDBS__R_DOC && ddbs__tok_is(p, "Records")) {
+            if (p->doc_records) return DDBS_E_SCHEMA;
+            p->doc_records = 1;
+            p->next = DDBS__R_RECORDS;
+            return 0;
+        }
+        if (ddbs__tok_is(p, "eventName")) return ddbs__seen(p, DDBS__SEEN_EVNAME, DDBS__R_F_EVNAME);
+        if (ddbs__tok_is(p, "eventID")) return ddbs__seen(p, DDBS__SEEN_EVID, DDBS__R_F_EVID);
+        if (ddbs__tok_is(p, "dynamodb")) return ddbs__seen(p, DDBS__SEEN_DDB, DDBS__R_DDB);
+        if (ddbs__tok_is(p, "userIdentity")) return ddbs__seen(p, DDBS__SEEN_UID, DDBS__R_UID);
+        p->next = DDBS__R_SKIP;
+        return 0;
+    case DDBS__R_DDB:
+        if (ddbs__tok_is(p, "Keys")) return ddbs__seen(p, DDBS__SEEN_KEYS, DDBS__R_IMG_KEYS);
+        if (ddbs__tok_is(p, "NewImage")) return ddbs__seen(p, DDBS__SEEN_NEW, DDBS__R_IMG_NEW);
+        if (ddbs__tok_is(p, "OldImage")) return ddbs__seen(p, DDBS__SEEN_OLD, DDBS__R_IMG_OLD);
+        if (ddbs__tok_is(p, "SequenceNumber")) return ddbs__seen(p, DDBS__SEEN_SEQ, DDBS__R_F_SEQ);
+        if (ddbs__tok_is(p, "ApproximateCreationDateTime"))
+            return ddbs__seen(p, DDBS__SEEN_TIME, DDBS__R_F_TIME);
+        p->next = DDBS__R_SKIP;
+        return 0;
+    default:
+        DDBS_ASSERT(0);
+        return DDBS_E_SYNTAX;
+    }
+}
+
+/* Where elements of an array container go. */
+static uint8_t ddbs__elem(unsigned top)
+{
+    switch (top) {
+    case DDBS__R_RECORDS: return DDBS__R_RECORD;
+    case DDBS__R_LIST: return DDBS__R_AV;
+    case DDBS__R_SS: return DDBS__R_V_S;
+    case DDBS__R_NS: return DDBS__R_V_N;
+    case DDBS__R_BS: return DDBS__R_V_B;
+    case DDBS__R_RAW: return DDBS__R_RAW;
+    default: return DDBS__R_SKIP;
+    }
+}
+
+static int ddbs__mem_has(const char *h, size_t hn, const char *z)
+{
+    size_t n = 0, i, j;
+    while (z[n]) n++;
+    for (i = 0; i + n <= hn; i++) {
+        for (j = 0; j < n && h[i + j] == z[j]; j++) {}
+        if (j == n) return 1;
+    }
+    return 0;
+}
+
+/* The prefix {"eventName":"..",... written at d, or only measured when d is NULL. */
+static size_t ddbs__prefix(const ddbs_parser *p, char *d, int item)
+{
+    static const char *const rec_names[5] = {
+        "\"eventName\":", "\"eventID\":", "\"SequenceNumber\":",
+        "\"ApproximateCreationDateTime\":", "\"userIdentity\":" };
+    static const char *const item_names[4] = {
+        "\"_eventName\":", "\"_eventID\":", "\"_SequenceNumber\":",
+        "\"_ApproximateCreationDateTime\":" };
+    size_t n = 0;
+    unsigned k, nf = item ? ((p->opt.flags & DDBS_F_ITEM_META) ? 4u : 0u) : 5u, first = 1;
+#define DDBS__EMIT(ptr, len) do { if (d) DDBS_MEMCPY(d + n, (ptr), (len)); n += (len); } while (0)
+    DDBS__EMIT("{", 1);
+    for (k = 0; k < nf; k++) {
+        const char *name = item ? item_names[k] : rec_names[k];
+        size_t nl = 0, vl = p->mlen[k];
+        /* strings other than the time (which keeps its own form) get their quotes back */
+        int quote = k < DDBS__M_TIME;
+        if (!(p->seen & (k == DDBS__M_EVNAME ? DDBS__SEEN_EVNAME : k == DDBS__M_EVID ? DDBS__SEEN_EVID :
+                          k == DDBS__M_SEQ ? DDBS__SEEN_SEQ : k == DDBS__M_TIME ? DDBS__SEEN_TIME :
+                          DDBS__SEEN_UID)))
+            continue;
+        if (vl == 0 && !quote) continue;  /* null time or userIdentity: absent */
+        while (name[nl]) nl++;
+        if (!first) DDBS__EMIT(",", 1);
+        first = 0;
+        DDBS__EMIT(name, nl);
+        if (quote) DDBS__EMIT("\"", 1);
+        DDBS__EMIT(p->meta + ddbs__moff[k], vl);
+        if (quote) DDBS__EMIT("\"", 1);
+    }
+#undef DDBS__EMIT
+    return n;
+}
+
+static void ddbs__reverse(char *a, size_t n)
+{
+    size_t i = 0;
+    while (n > i + 1) {
+        char t = a[i];
+        a[i] = a[n - 1];
+        a[n - 1] = t;
+        i++;
+        n--;
+    }
+}
+
+/* Puts the staged images in Keys, NewImage, OldImage order, in place. Only needed when the
+   input had them in another order; three reversals rotate without extra memory. */
+static void ddbs__order_images(ddbs_parser *p)
+{
+    size_t pos = DDBS__HEAD;
+    unsigned k, j;
+    for (k = 0; k < 3; k++) {
+        size_t b = p->seg_beg[k], e = p->seg_end[k], len;
+        if (!b) continue;
+        if (b != pos) {
+            len = e - b;
+            ddbs__reverse(p->opt.buf + pos, b - pos);
+            ddbs__reverse(p->opt.buf + b, len);
+            ddbs__reverse(p->opt.buf + pos, e - pos);
+            for (j = 0; j < 3; j++)
+                if (p->seg_beg[j] && p->seg_beg[j] >= pos && p->seg_beg[j] < b) {
+                    p->seg_beg[j] += len;
+                    p->seg_end[j] += len;
+                }
+            p->seg_beg[k] = pos;
+            p->seg_end[k] = pos + len;
+        }
+        pos = p->seg_end[k];
+    }
+}
+
+/* A record object closed: check it, filter it, build its line and deliver it. */
+static int ddbs__record_end(ddbs_parser *p)
+{
+    char *b = p->opt.buf;
+    size_t start, end, L;
+    ddbs_record rec;
+    int item = p->opt.shape == DDBS_SHAPE_ITEM;
+    if (!(p->seen & DDBS__SEEN_DDB) || !p->ev) return DDBS_E_SCHEMA;
+    p->in_record = 0;
+    DDBS_MEMSET(&rec, 0, sizeof rec);
+    rec.index = p->records_in++;
+    rec.event = p->ev;
+    rec.ttl = p->ev == DDBS_EV_REMOVE &&
+              ddbs__mem_has(p->meta + ddbs__moff[DDBS__M_UID], p->mlen[DDBS__M_UID],
+                            "\"principalId\":\"dynamodb.amazonaws.com\"") &&
+              ddbs__mem_has(p->meta + ddbs__moff[DDBS__M_UID], p->mlen[DDBS__M_UID],
+                            "\"type\":\"Service\"");
+    if ((p->opt.events && !(p->opt.events & p->ev)) || (p->opt.flags & DDBS_F_PARSE_ONLY) ||
+        ((p->opt.flags & DDBS_F_TTL_ONLY) && !rec.ttl))
+        return 0;
+    if (!item) {
+        ddbs__order_images(p);
+        L = ddbs__prefix(p, NULL, 0);
+        start = DDBS__HEAD - L;
+        ddbs__prefix(p, b + start, 0);
+        end = p->out_len;
+    } else {
+        /* the item: NewImage, or OldImage for a REMOVE, or else the Keys */
+        unsigned k = p->ev == DDBS_EV_REMOVE ? 2u : 1u;
+        if (!p->seg_beg[k]) k = 0;
+        if (p->seg_beg[k]) {
+            size_t hl = 0, body, body_end;
+            while (ddbs__img_name[k][hl]) hl++;
+            body = p->seg_beg[k] + hl + 5;           /* past ,"Name":{ */
+            body_end = p->seg_end[k] - 1;            /* at its } */
+            L = ddbs__prefix(p, NULL, 1);
+            if (L > 1 && body != body_end) {
+                start = body - L - 1;
+                ddbs__prefix(p, b + start, 1);
+                b[body - 1] = ',';
+            } else {
+                start = body - L;
+                ddbs__prefix(p, b + start, 1);
+            }
+            end = body_end;
+        } else {
+            L = ddbs__prefix(p, NULL, 1);
+            start = DDBS__HEAD - L;
+            ddbs__prefix(p, b + start, 1);
+            end = DDBS__HEAD;
+        }
+    }
+    b[end] = '}';
+    b[end + 1] = '\n';
+    rec.line = b + start;
+    rec.line_len = end + 2 - start;
+    rec.event_id = p->meta + ddbs__moff[DDBS__M_EVID];
+    rec.event_id_len = p->mlen[DDBS__M_EVID];
+    rec.sequence = p->meta + ddbs__moff[DDBS__M_SEQ];
+    rec.sequence_len = p->mlen[DDBS__M_SEQ];
+    rec.time = p->meta + ddbs__moff[DDBS__M_TIME];
+    rec.time_len = p->mlen[DDBS__M_TIME];
+    if (rec.time_len >= 2 && rec.time[0] == '"') { rec.time++; rec.time_len -= 2; }
+    if (p->opt.on_record) {
+        int r = p->opt.on_record(p->opt.user, &rec);
+        if (r < 0) return DDBS_E_SINK;
+        if (r > 0) { p->records_out++; return 0; }
+    }
+    if (p->opt.sink && p->opt.sink(p->opt.user, rec.line, rec.line_len)) return DDBS_E_SINK;
+    p->records_out++;
+    p->bytes_out += rec.line_len;
+    return 0;
+}
+
+/* A container closes with byte c. */
+static int ddbs__close(ddbs_parser *p, unsigned c)
+{
+    unsigned raw = p->stack[p->depth - 1], r = raw & 0x7Fu;
+    if ((c == ']') != ((raw & DDBS__ARR) != 0)) return DDBS_E_SYNTAX;
+    p->depth--;
+    switch (r) {
+    case DDBS__R_RAW: case DDBS__R_MAP: case DDBS__R_LIST: case DDBS__R_SS: case DDBS__R_NS:
+    case DDBS__R_BS:
+        return ddbs__put1(p, (char)c);
+    case DDBS__R_UIDOBJ: {
+        int e = ddbs__put1(p, '}');
+        p->dst = DDBS__D_NONE;
+        return e;
+    }
+    case DDBS__R_IMAGE: {
+        int e = ddbs__put1(p, '}');
+        if (p->dst == DDBS__D_LINE) p->seg_end[p->img] = p->out_len;
+        p->dst = DDBS__D_NONE;
+        return e;
+    }
+    case DDBS__R_AV:
+        return DDBS_E_ATTR;  /* {} has no type tag */
+    case DDBS__R_AV_DONE:
+        return p->opt.format == DDBS_FORMAT_DDB ? ddbs__put1(p, '}') : 0;
+    case DDBS__R_RECORD:
+        return ddbs__record_end(p);
+    case DDBS__R_DOC:
+        p->documents++;
+        if (p->doc_records) return 0;  /* its records went out one by one */
+        if (p->seen & DDBS__SEEN_DDB) return ddbs__record_end(p);
+        p->in_record = 0;
+        return DDBS_E_NOT_STREAM;
+    default:
+        return 0;
+    }
+}
+
+/* A string value ended (the closing quote is consumed). */
+static int ddbs__str_end(ddbs_parser *p)
+{
+    int e = 0;
+    unsigned r = p->next;
+    if ((p->sflags & DDBS__SF_NUM) && !DDBS__NUM_ACCEPTS(p->nst)) return DDBS_E_NUMBER;
+    if ((p->sflags & DDBS__SF_B64) && p->b64 != 0 && p->b64 != 5) return DDBS_E_BASE64;
+    if (p->sflags & DDBS__SF_QUOTE) e = ddbs__put1(p, '"');
+    if (r >= DDBS__R_F_EVNAME) {
+        p->dst = DDBS__D_NONE;
+        if (r == DDBS__R_F_EVNAME) {
+            const char *v = p->meta + ddbs__moff[DDBS__M_EVNAME];
+            size_t n = p->mlen[DDBS__M_EVNAME];
+            p->ev = (uint8_t)(n != 6 ? 0u : ddbs__mem_has(v, 6, "INSERT") ? DDBS_EV_INSERT :
+                              ddbs__mem_has(v, 6, "MODIFY") ? DDBS_EV_MODIFY :
+                              ddbs__mem_has(v, 6, "REMOVE") ? DDBS_EV_REMOVE : 0u);
+            if (!p->ev) return DDBS_E_SCHEMA;
+        }
+    }
+    return e;
+}
+
+/* A number or literal value ended. */
+static int ddbs__scalar_end(ddbs_parser *p, unsigned kind)
+{
+    static const char *const lits[3] = { "true", "false", "null" };
+    unsigned r = p->next;
+    if (kind == '0') {
+        if (r == DDBS__R_F_TIME) p->dst = DDBS__D_NONE;
+        return 0;
+    }
+    if (r == DDBS__R_RAW || r == DDBS__R_V_BOOL)
+        return ddbs__putz(p, lits[kind == 't' ? 0 : kind == 'f' ? 1 : 2]);
+    if (r == DDBS__R_V_NULL)
+        return ddbs__putz(p, p->opt.format == DDBS_FORMAT_DDB ? "true" : "null");
+    return 0;
+}
+
+/* The bytes s[0..n) of the current string, between escapes and the quotes. */
+static int ddbs__str_bytes(ddbs_parser *p, const unsigned char *s, size_t n, uint64_t at,
+                           uint64_t *err_at)
+{
+    unsigned f = p->sflags;
+    size_t i;
+    if (f & DDBS__SF_CAP) {
+        size_t room = DDBS__TOK_CAP - p->toklen, m = n < room ? n : room;
+        DDBS_MEMCPY(p->tok + p->toklen, s, m);
+        p->toklen = (uint8_t)(p->toklen + m);
+        if (n > room) p->toklen = DDBS__TOK_CAP;  /* too long to be a key we know */
+    }
+    if (f & DDBS__SF_NUM) {
+        for (i = 0; i < n; i++) {
+            uint8_t nx = ddbs__numtab[p->nst][ddbs__numcls(s[i])];
+            if (nx == 0xFF) { *err_at = at + i; return DDBS_E_NUMBER; }
+            p->nst = nx;
+        }
+    }
+    if (f & DDBS__SF_B64) {
+        for (i = 0; i < n; i++)
+            if (ddbs__b64_step(&p->b64, s[i])) { *err_at = at + i; return DDBS_E_BASE64; }
+    }
+    if ((f & DDBS__SF_OUT) && p->dst) {
+        int e = ddbs__put(p, (const char *)s, n);
+        if (e) { *err_at = at; return e; }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ driver ------------ */
+
+DDBS_API ddbs_result ddbs_parser_init(ddbs_parser *p, const ddbs_options *opt)
+{
+    if (!p) return DDBS_E_ARG;
+    DDBS_MEMSET(p, 0, sizeof *p);
+    if (!opt || (!opt->sink && !opt->on_record) || !opt->buf || opt->buf_size < DDBS_MIN_BUF ||
+        (unsigned)opt->format > DDBS_FORMAT_DDB || (unsigned)opt->shape > DDBS_SHAPE_ITEM) {
+        p->error = DDBS_E_ARG;
+        return DDBS_E_ARG;
+    }
+    p->opt = *opt;
+    p->st = DDBS__S_BOM0;
+    return DDBS_OK;
+}
+
+static ddbs_result ddbs__fail(ddbs_parser *p, int code, uint64_t at)
+{
+    p->error = (ddbs_result)code;
+    p->error_offset = at;
+    p->error_record = p->records_in + 1;
+    return p->error;
+}
+
+DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)data;
+    size_t i = 0;
+    uint64_t base, at = 0;
+    int e = 0;
+    if (!p) return DDBS_E_ARG;
+    if (p->error) return p->error;
+    if (!s) return len ? ddbs__fail(p, DDBS_E_ARG, p->offset) : DDBS_OK;
+    base = p->offset;
+    while (i < len) {
+        unsigned c = s[i];
+        switch (p->st) {
+        case DDBS__S_BOM0:
+            if (c == 0xEF) { p->st = DDBS__S_BOM1; i++; } else p->st = DDBS__S_TOP;
+            continue;
+        case DDBS__S_BOM1: case DDBS__S_BOM2:
+            if (c != (p->st == DDBS__S_BOM1 ? 0xBBu : 0xBFu)) { e = DDBS_E_UTF8; at = base + i; goto fail; }
+            p->st = (uint8_t)(p->st == DDBS__S_BOM1 ? DDBS__S_BOM2 : DDBS__S_TOP);
+            i++;
+            continue;
+        case DDBS__S_TOP:
+            while (ddbs__is_ws(c)) { if (++i == len) goto done; c = s[i]; }
+            if (c == '{') {
+                p->doc_off = base + i;
+                p->depth = 0;
+                p->doc_records = 0;
+                ddbs__record_begin(p);
+                p->in_record = 0;
+                p->stack[p->depth++] = DDBS__R_DOC;
+                p->st = DDBS__S_OBJ_FIRST;
+                i++;
+                continue;
+            }
+            at = base + i;
+            e = (c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' ||
+                 c == 'f' || c == 'n') ? DDBS_E_NOT_STREAM : DDBS_E_SYNTAX;
+            goto fail;
+        case DDBS__S_OBJ_FIRST: case DDBS__S_KEY:
+            while (ddbs__is_ws(c)) { if (++i == len) goto done; c = s[i]; }
+            if (c == '}' && p->st == DDBS__S_OBJ_FIRST) goto close;
+            if (c != '"') { e = DDBS_E_SYNTAX; at = base + i; goto fail; }
+            p->tok_off = base + i;
+            if ((e = ddbs__key_begin(p)) != 0 ||
+                ((p->sflags & DDBS__SF_QUOTE) && p->dst && (e = ddbs__put1(p, '"')) != 0)) {
+                at = base + i;
+                goto fail;
+            }
+            p->st = DDBS__S_STR;
+            i++;
+            continue;
+        case DDBS__S_COLON:
+            while (ddbs__is_ws(c)) { if (++i == len) goto done; c = s[i]; }
+            if (c != ':') { e = DDBS_E_SYNTAX; at = base + i; goto fail; }
+            p->st = DDBS__S_VALUE;
+            i++;
+            continue;
+        case DDBS__S_ARR_FIRST:
+            while (ddbs__is_ws(c)) { if (++i == len) goto done; c = s[i]; }
+            if (c == ']') goto close;
+            p->next = ddbs__elem(ddbs__top(p));
+            p->st = DDBS__S_VALUE;
+            continue;
+        case DDBS__S_VALUE:
+            while (ddbs__is_ws(c)) { if (++i == len) goto done; c = s[i]; }
+            p->tok_off = at = base + i;
+            switch (c) {
+            case '{':
+                if ((e = ddbs__begin(p, '{')) != 0) goto fail;
+                p->st = DDBS__S_OBJ_FIRST;
+                break;
+            case '[':
+                if ((e = ddbs__begin(p, '[')) != 0) goto fail;
+                p->st = DDBS__S_ARR_FIRST;
+                break;
+            case '"':
+                if ((e = ddbs__begin(p, '"')) != 0 ||
+                    ((p->sflags & DDBS__SF_QUOTE) && p->dst && (e = ddbs__put1(p, '"')) != 0))
+                    goto fail;
+                p->st = DDBS__S_STR;
+                break;
+            case 't': case 'f': case 'n':
+                if ((e = ddbs__begin(p, c)) != 0) goto fail;
+                p->lit = (uint8_t)(c == 't' ? 0 : c == 'f' ? 1 : 2);
+                p->litn = 1;
+                p->st = DDBS__S_LIT;
+                break;
+            default:
+                if (c == '-' || (c >= '0' && c <= '9')) {
+                    if ((e = ddbs__begin(p, '0')) != 0) goto fail;
+                    p->nst = 0;
+                    p->st = DDBS__S_NUM;
+                    continue;  /* the number state takes this byte */
+                }
+                e = DDBS_E_SYNTAX;
+                goto fail;
+            }
+            i++;
+            continue;
+        case DDBS__S_AFTER:
+            while (ddbs__is_ws(c)) { if (++i == len) goto done; c = s[i]; }
+            if (c == ',') {
+                unsigned raw = p->stack[p->depth - 1], r = raw & 0x7Fu;
+                if (p->dst && r != DDBS__R_SKIP && (e = ddbs__put1(p, ',')) != 0) {
+                    at = base + i;
+                    goto fail;
+                }
+                if (raw & DDBS__ARR) {
+                    p->next = ddbs__elem(r);
+                    p->st = DDBS__S_VALUE;
+                } else {
+                    p->st = DDBS__S_KEY;
+                }
+                i++;
+                continue;
+            }
+            if (c == '}' || c == ']') goto close;
+            e = DDBS_E_SYNTAX;
+            at = base + i;
+            goto fail;
+        case DDBS__S_STR: {
+            size_t j = i;
+            for (;;) {
+                int need;
+                uint8_t lo, hi;
+                j = ddbs__scan_str(s, j, len);
+                if (j == len || s[j] < 0x80) break;
+                /* UTF-8 checked in place when the sequence is whole in this chunk */
+                need = ddbs__u8lead(s[j], &lo, &hi);
+                if (need < 0) { e = DDBS_E_UTF8; at = base + j; goto fail; }
+                if (len - j <= (size_t)need) {
+                    size_t k = j + 1;
+                    for (; k < len; k++, need--, lo = 0x80, hi = 0xBF)
+                        if (s[k] < lo || s[k] > hi) { e = DDBS_E_UTF8; at = base + k; goto fail; }
+                    if ((e = ddbs__str_bytes(p, s + i, len - i, base + i, &at)) != 0) goto fail;
+                    p->u8need = (uint8_t)(need - (int)(len - j - 1));
+                    p->u8lo = lo;
+                    p->u8hi = hi;
+                    p->st = DDBS__S_UTF8;
+                    i = len;
+                    goto done;
+                }
+                {
+                    size_t k;
+                    for (k = 1; k <= (size_t)need; k++, lo = 0x80, hi = 0xBF)
+                        if (s[j + k] < lo || s[j + k] > hi) { e = DDBS_E_UTF8; at = base + j + k; goto fail; }
+                    j += k;
+                }
+            }
+            if ((e = ddbs__str_bytes(p, s + i, j - i, base + i, &at)) != 0) goto fail;
+            i = j;
+            if (j == len) goto done;
+            c = s[j];
+            if (c == '"') {
+                i++;
+                at = base + j;
+                if (p->sflags & DDBS__SF_KEY) {
+                    if ((p->sflags & DDBS__SF_QUOTE) && p->dst && (e = ddbs__put1(p, '"')) != 0) goto fail;
+                    if ((e = ddbs__key_end(p)) != 0) { at = p->tok_off; goto fail; }
+                    p->st = DDBS__S_COLON;
+                } else {
+                    if ((e = ddbs__str_end(p)) != 0) {
+                        if (e == DDBS_E_SCHEMA) at = p->tok_off;
+                        goto fail;
+                    }
+                    p->st = DDBS__S_AFTER;
+                }
+                continue;
+            }
+            if (c == '\\') {
+                at = base + j;
+                if (p->sflags & DDBS__SF_NUM) { e = DDBS_E_NUMBER; goto fail; }
+                if ((e = ddbs__str_bytes(p, s + j, 1, at, &at)) != 0 && e != DDBS_E_BASE64) goto fail;
+                e = 0;
+                p->st = DDBS__S_ESC;
+                i++;
+                continue;
+            }
+            e = DDBS_E_SYNTAX;  /* raw control character */
+            at = base + j;
+            goto fail;
+        }
+        case DDBS__S_ESC: {
+            unsigned f = p->sflags;
+            at = base + i;
+            if (c == 'u') {
+                p->hexn = 0;
+                p->st = DDBS__S_UHEX;
+            } else if (c == '"' || c == '\\' || c == '/' || c == 'b' || c == 'f' || c == 'n' ||
+                       c == 'r' || c == 't') {
+                p->st = DDBS__S_STR;
+            } else {
+                e = DDBS_E_SYNTAX;
+                goto fail;
+            }
+            /* base64 sees the escaped character: only \/ makes sense there */
+            if ((f & DDBS__SF_B64) && (c != '/' || ddbs__b64_step(&p->b64, '/'))) {
+                e = DDBS_E_BASE64;
+                goto fail;
+            }
+            p->sflags = (uint8_t)(f & ~DDBS__SF_B64);
+            e = ddbs__str_bytes(p, s + i, 1, at, &at);
+            p->sflags = (uint8_t)f;
+            if (e) goto fail;
+            i++;
+            continue;
+        }
+        case DDBS__S_UHEX:
+            at = base + i;
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+                e = DDBS_E_SYNTAX;
+                goto fail;
+            }
+            if ((e = ddbs__str_bytes(p, s + i, 1, at, &at)) != 0) goto fail;
+            if (++p->hexn == 4) p->st = DDBS__S_STR;
+            i++;
+            continue;
+        case DDBS__S_UTF8:
+            at = base + i;
+            if (c < p->u8lo || c > p->u8hi) { e = DDBS_E_UTF8; goto fail; }
+            if ((e = ddbs__str_bytes(p, s + i, 1, at, &at)) != 0) goto fail;
+            p->u8lo = 0x80;
+            p->u8hi = 0xBF;
+            if (--p->u8need == 0) p->st = DDBS__S_STR;
+            i++;
+            continue;
+        case DDBS__S_NUM: {
+            size_t j = i;
+            uint8_t st = p->nst, nx;
+            while (j < len && (nx = ddbs__numtab[st][ddbs__numcls(s[j])]) != 0xFF) { st = nx; j++; }
+            p->nst = st;
+            if (p->dst && j > i && (e = ddbs__put(p, (const char *)s + i, j - i)) != 0) {
+                at = base + i;
+                goto fail;
+            }
+            i = j;
+            if (j == len) goto done;
+            if (!DDBS__NUM_ACCEPTS(st)) { e = DDBS_E_SYNTAX; at = base + j; goto fail; }
+            if ((e = ddbs__scalar_end(p, '0')) != 0) { at = base + j; goto fail; }
+            p->st = DDBS__S_AFTER;
+            continue;
+        }
+        case DDBS__S_LIT: {
+            static const char *const lits[3] = { "true", "false", "null" };
+            const char *z = lits[p->lit];
+            if (c != (unsigned char)z[p->litn]) { e = DDBS_E_SYNTAX; at = base + i; goto fail; }
+            i++;
+            if (z[++p->litn] == 0) {
+                if ((e = ddbs__scalar_end(p, (unsigned char)z[0])) != 0) { at = base + i - 1; goto fail; }
+                p->st = DDBS__S_AFTER;
+            }
+            continue;
+        }
+        case DDBS__S_RESYNC:
+            while (c != '\n') { if (++i == len) goto done; c = s[i]; }
+            p->st = DDBS__S_RESYNC_NL;
+            i++;
+            continue;
+        case DDBS__S_RESYNC_NL:
+            if (c == '{') p->st = DDBS__S_TOP;
+            else { p->st = (uint8_t)(c == '\n' ? DDBS__S_RESYNC_NL : DDBS__S_RESYNC); i++; }
+            continue;
+        default:
+            DDBS_ASSERT(0);
+            e = DDBS_E_SYNTAX;
+            at = base + i;
+            goto fail;
+        }
+    close:
+        at = base + i;
+        e = ddbs__close(p, c);
+        i++;
+        if (p->depth == 0) {
+            p->st = DDBS__S_TOP;
+            if (e) goto fail;  /* the document itself is whole: no resync needed */
+            continue;
+        }
+        p->st = DDBS__S_AFTER;
+        if (e) goto fail;
+        continue;
+    fail:
+        if (!(p->opt.flags & DDBS_F_SKIP_BAD) || e == DDBS_E_SINK) {
+            p->offset = base + len;
+            return ddbs__fail(p, e, at);
+        }
+        p->skipped++;
+        if (p->opt.on_error) p->opt.on_error(p->opt.user, (ddbs_result)e, at, p->records_in + 1);
+        p->dst = DDBS__D_NONE;
+        p->in_record = 0;
+        if (p->depth == 0 && p->st == DDBS__S_TOP && i > 0 && at < base + i) {
+            /* the error closed a whole document: carry on with the next one */
+        } else {
+            p->st = DDBS__S_RESYNC;
+        }
+        p->depth = 0;
+        e = 0;
+    }
+done:
+    p->offset = base + len;
+    return DDBS_OK;
+}
+
+DDBS_API ddbs_result ddbs_parser_finish(ddbs_parser *p)
+{
+    if (!p) return DDBS_E_ARG;
+    if (p->error) return p->error;
+    switch (p->st) {
+    case DDBS__S_BOM0: case DDBS__S_TOP: case DDBS__S_RESYNC: case DDBS__S_RESYNC_NL:
+        return DDBS_OK;
+    default:
+        if (p->opt.flags & DDBS_F_SKIP_BAD) {
+            p->skipped++;
+            if (p->opt.on_error)
+                p->opt.on_error(p->opt.user, DDBS_E_TRUNCATED, p->offset, p->records_in + 1);
+            p->st = DDBS__S_TOP;
+            p->depth = 0;
+            return DDBS_OK;
+        }
+        return ddbs__fail(p, DDBS_E_TRUNCATED, p->offset);
+    }
+}
+
+#endif /* DDBSTREAM_IMPLEMENTATION */
+
+/*
+MIT License
+
+Copyright (c) 2026 the ddbstream authors
+
+Permission is hereby granted, free of charge, to any person obtaining a copy of this software
+and associated documentation files (the "Software"), to deal in the Software without
+restriction, including without limitation the rights to use, copy, modify, merge, publish,
+distribute, sublicense, and/or sell copies of the Software, and to permit persons to whom the
+Software is furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all copies or
+substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING
+BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND
+NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM,
+DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.
+*/
