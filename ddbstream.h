@@ -447,6 +447,20 @@ static int ddbs__put(ddbs_parser *p, const char *s, size_t n)
 
 static int ddbs__put1(ddbs_parser *p, char c) { return ddbs__put(p, &c, 1); }
 
+/* Copies input bytes s[0..n) that start at stream offset at; on overflow the error offset is
+   the first byte that did not fit, whatever the chunking. */
+static int ddbs__put_in(ddbs_parser *p, const unsigned char *s, size_t n, uint64_t at,
+                        uint64_t *err_at)
+{
+    int e = ddbs__put(p, (const char *)s, n);
+    if (e) {
+        size_t room = p->dst == DDBS__D_LINE ? p->opt.buf_size - 2 - p->out_len :
+                      (size_t)(ddbs__mcap[p->dst - DDBS__D_META] - p->mlen[p->dst - DDBS__D_META]);
+        *err_at = at + room;
+    }
+    return e;
+}
+
 static int ddbs__putz(ddbs_parser *p, const char *z)
 {
     size_t n = 0;
@@ -944,10 +958,7 @@ static int ddbs__str_bytes(ddbs_parser *p, const unsigned char *s, size_t n, uin
         for (i = 0; i < n; i++)
             if (ddbs__b64_step(&p->b64, s[i])) { *err_at = at + i; return DDBS_E_BASE64; }
     }
-    if ((f & DDBS__SF_OUT) && p->dst) {
-        int e = ddbs__put(p, (const char *)s, n);
-        if (e) { *err_at = at; return e; }
-    }
+    if ((f & DDBS__SF_OUT) && p->dst) return ddbs__put_in(p, s, n, at, err_at);
     return 0;
 }
 
@@ -1206,10 +1217,8 @@ DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t l
             uint8_t st = p->nst, nx;
             while (j < len && (nx = ddbs__numtab[st][ddbs__numcls(s[j])]) != 0xFF) { st = nx; j++; }
             p->nst = st;
-            if (p->dst && j > i && (e = ddbs__put(p, (const char *)s + i, j - i)) != 0) {
-                at = base + i;
+            if (p->dst && j > i && (e = ddbs__put_in(p, s + i, j - i, base + i, &at)) != 0)
                 goto fail;
-            }
             i = j;
             if (j == len) goto done;
             if (!DDBS__NUM_ACCEPTS(st)) { e = DDBS_E_SYNTAX; at = base + j; goto fail; }

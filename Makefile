@@ -1,0 +1,83 @@
+# ddbstream: `make` builds the CLI, `make run` shows it on a sample, `make test` checks all.
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN     = -std=c99 -pedantic -Wall -Wextra -Werror -Wshadow -Wconversion
+SAN      = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+B        = build
+SAMPLE   = tests/data/aws-aws-lambda-go/dynamodb-event.json
+TESTS    = test_parser test_split test_jsonsuite
+COMPILERS = gcc clang
+
+.PHONY: all run test unit cxx configs readme diff cli bench clean
+all: $(B)/ddbstream
+
+$(B)/ddbstream: examples/ddbstream.c ddbstream.h
+	@mkdir -p $(B)
+	$(CC) $(WARN) $(CFLAGS) -o $@ examples/ddbstream.c
+
+run: $(B)/ddbstream
+	$(B)/ddbstream $(SAMPLE)
+
+# Criterion suites, built by both compilers with sanitizers on.
+define suite
+$(B)/$(1)/$(2): tests/$(2).c tests/impl.c ddbstream.h $(wildcard tests/*.h)
+	@mkdir -p $(B)/$(1)
+	$(1) $(WARN) $(SAN) -I. -o $$@ tests/$(2).c tests/impl.c -lcriterion
+endef
+$(foreach c,$(COMPILERS),$(foreach t,$(TESTS),$(eval $(call suite,$(c),$(t)))))
+
+$(B)/jsonsuite/MANIFEST: tests/jsonsuite/extract.mjs tests/oracle/node_modules
+	node tests/jsonsuite/extract.mjs $(B)/jsonsuite
+
+tests/oracle/node_modules: tests/oracle/package.json tests/oracle/package-lock.json
+	cd tests/oracle && npm ci --no-audit --no-fund
+	@touch $@
+
+unit: $(foreach c,$(COMPILERS),$(foreach t,$(TESTS),$(B)/$(c)/$(t))) $(B)/jsonsuite/MANIFEST
+	@for c in $(COMPILERS); do for t in $(TESTS); do \
+	  echo "== $$c $$t"; DDBS_JSONSUITE_DIR=$(B)/jsonsuite $(B)/$$c/$$t || exit 1; done; done
+
+# The header as C++, and the build configurations it promises.
+cxx:
+	@mkdir -p $(B)
+	printf '#define DDBSTREAM_IMPLEMENTATION\n#include "ddbstream.h"\n' > $(B)/impl.cpp
+	g++ -std=c++11 -Wall -Wextra -Werror -Wshadow -Wconversion -I. -c $(B)/impl.cpp -o $(B)/impl_gxx.o
+	clang++ -std=c++11 -Wall -Wextra -Werror -Wshadow -Wconversion -I. -c $(B)/impl.cpp -o $(B)/impl_clangxx.o
+
+configs:
+	@mkdir -p $(B)
+	printf '#define DDBS_STATIC\n#define DDBSTREAM_IMPLEMENTATION\n#include "ddbstream.h"\nint main(void){return ddbs_strerror(DDBS_OK)[0]==0;}\n' > $(B)/static.c
+	$(CC) $(WARN) -Wno-unused-function -I. $(B)/static.c -o $(B)/static && $(B)/static
+	printf '#include "ddbstream.h"\nconst char *other(void);\nconst char *other(void){return ddbs_strerror(DDBS_E_SYNTAX);}\n' > $(B)/two.c
+	printf '#include <string.h>\n#include "ddbstream.h"\nconst char *other(void);\nint main(void){return strcmp(other(),"malformed JSON")!=0;}\n' > $(B)/main2.c
+	$(CC) $(WARN) -I. $(B)/two.c $(B)/main2.c tests/impl.c -o $(B)/two && $(B)/two
+	$(CC) $(WARN) -DDDBS_MAX_DEPTH=4 -DDDBS_NO_SIMD -I. -c tests/impl.c -o $(B)/depth4.o
+
+# The library example from README.md, compiled and compared with the CLI.
+readme: $(B)/ddbstream
+	$(CC) $(WARN) $(SAN) -I. tests/readme_example.c -o $(B)/readme_example
+	$(B)/readme_example < $(SAMPLE) > $(B)/readme.out
+	$(B)/ddbstream $(SAMPLE) | cmp - $(B)/readme.out
+	@echo "readme example: same output as the CLI"
+
+# Differential test against @aws-sdk/util-dynamodb, on the CLI built with sanitizers.
+$(B)/ddbstream-san: examples/ddbstream.c ddbstream.h
+	@mkdir -p $(B)
+	$(CC) $(WARN) $(SAN) -o $@ examples/ddbstream.c
+
+diff: $(B)/ddbstream-san tests/oracle/node_modules
+	bash tests/oracle/diff.sh $(B)/ddbstream-san
+
+cli: $(B)/ddbstream $(B)/ddbstream-san
+	bash tests/cli.sh $(B)/ddbstream-san $(B)/ddbstream
+
+test: cxx configs unit readme diff cli
+	@echo "make test: all passed"
+
+bench:
+	@mkdir -p $(B)
+	$(CC) -std=c99 -O2 -DBENCH_COUNT_ALLOCS -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free -I. bench/bench.c -o $(B)/bench
+	$(B)/bench
+
+clean:
+	rm -rf $(B)

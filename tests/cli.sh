@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# CLI behaviour: options, exit codes, messages, constant memory on big inputs.
+# usage: tests/cli.sh SANITIZED_BIN PLAIN_BIN   (memory is measured on the plain build)
+set -u
+shopt -s lastpipe   # the memory checks read variables set at the end of a pipeline
+BIN=$1
+FAST=$2
+DATA=$(cd "$(dirname "$0")/data" && pwd)
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+
+# run CMD...: sets rc, out (stdout file), err (stderr file)
+run() { "$@" > "$T/out" 2> "$T/err"; rc=$?; }
+
+SAMPLE=$DATA/aws-aws-lambda-go/dynamodb-event.json
+TRUNC=$DATA/aws-aws-lambda-go/dynamodb-event-malformed.2.json
+
+run "$BIN" --help
+check "--help exits 0 and prints usage" test $rc = 0 -a -n "$(grep -l '^usage: ddbstream' "$T/out")"
+run "$BIN" --version
+check "--version prints the version" grep -qx 'ddbstream 0.1.0' "$T/out"
+run "$BIN" --bogus
+check "unknown option exits 2" test $rc = 2
+run "$BIN" --events INSERT,FOO
+check "bad --events exits 2 naming the value" test $rc = 2 -a -n "$(grep -l 'INSERT,FOO' "$T/err")"
+run "$BIN" --shape
+check "missing option value exits 2" test $rc = 2
+run "$BIN" "$T/no-such-file"
+check "missing file exits 3" test $rc = 3 -a -n "$(grep -l 'No such file' "$T/err")"
+run "$BIN" "$SAMPLE"
+cp "$T/out" "$T/sample.out"
+check "sample converts, 2 lines" test $rc = 0 -a "$(wc -l < "$T/out")" = 2
+"$BIN" < "$SAMPLE" > "$T/stdin.out"
+check "stdin and file give the same bytes" cmp -s "$T/stdin.out" "$T/sample.out"
+if [ -w /dev/full ]; then
+    run "$BIN" "$SAMPLE"
+    "$BIN" "$SAMPLE" > /dev/full 2> "$T/err"; rc=$?
+    check "write error exits 3" test $rc = 3 -a -n "$(grep -l 'write error' "$T/err")"
+fi
+
+run "$BIN" "$TRUNC"
+check "truncated sample exits 1" test $rc = 1
+check "truncated sample: message with byte offset and record" \
+    grep -q 'input ended inside a document at byte 2968 (record 2)$' "$T/err"
+check "truncated sample: the whole first record only" test "$(wc -l < "$T/out")" = 1
+
+# --skip-bad: good, bad (NULL:false), garbage, good; the bad ones reported with offsets
+good=$(tr -d '\n' < "$DATA/awsdocs-aws-lambda-developer-guide/dynamodb-record.json")
+{
+    echo "$good"
+    echo '{"Records":[{"eventName":"INSERT","dynamodb":{"NewImage":{"a":{"NULL":false}}}}]}'
+    echo '{"Records":[{"eventName":"INSERT",,'
+    echo "$good"
+} > "$T/mixed.json"
+run "$BIN" --skip-bad --stats "$T/mixed.json"
+check "--skip-bad keeps the 4 good records" test "$(wc -l < "$T/out")" = 4
+check "--skip-bad reports each bad document with its offset" \
+    test "$(grep -c 'at byte [0-9]* (record [0-9]*), document skipped' "$T/err")" = 2
+check "--skip-bad counts and exits 1" test $rc = 1 -a -n "$(grep -l 'skipped 2 bad documents' "$T/err")"
+check "--stats reports records in and out" grep -q '4 records in, 4 out' "$T/err"
+run "$BIN" "$T/mixed.json"
+check "without --skip-bad the first bad document stops the run" \
+    test $rc = 1 -a "$(wc -l < "$T/out")" = 2
+
+run "$BIN" --events REMOVE --shape item --ttl-only "$DATA/aws-aws-lambda-dotnet/dynamodb-event.json"
+check "--ttl-only --shape item gives the OldImage of the TTL delete" \
+    test "$(cat "$T/out")" = '{"val":"data","asdf1":"AAEqQQ==","asdf2":["AAEqQQ==","QSoBAA==","AAEqQQ=="],"key":"binary"}'
+run "$BIN" --images new --numbers-as-strings "$DATA/aws-aws-sam-cli/DynamoDBUpdate.json"
+check "--images new --numbers-as-strings" \
+    test "$(sed -n 2p "$T/out")" = '{"eventName":"MODIFY","eventID":"c81e728d9d4c2f636f067f89cc14862c","SequenceNumber":"4421584500000000017450439092","ApproximateCreationDateTime":1428537600,"NewImage":{"Message":"This item has changed","Id":"101"}}'
+
+head -c 100000 /dev/zero | tr '\0' '[' | sed 's/^/{"Records":[],"x":/' > "$T/deep.json"
+run "$BIN" "$T/deep.json"
+check "100,000 nested [ is a depth error at byte 113 (96th level)" \
+    grep -q 'nested too deep at byte 113 ' "$T/err"
+
+# Memory: peak RSS of the plain build, from GNU time.
+if [ -x /usr/bin/time ]; then
+    rss() { /usr/bin/time -f %M -o "$T/rss" "$@"; r=$?; kb=$(tail -1 "$T/rss"); return $r; }
+    { printf '{"Records":[],"x":"'; head -c 1073741824 /dev/zero | tr '\0' 'a'; printf '"}\n'; } |
+        rss "$FAST" > "$T/out" 2> "$T/err"
+    check "1 GiB string in an unknown field: accepted, peak RSS ${kb} KiB <= 16 MiB" \
+        test $r = 0 -a "$kb" -le 16384
+    { printf '{"eventName":"INSERT","dynamodb":{"NewImage":{"s":{"S":"'; head -c 1073741824 /dev/zero | tr '\0' 'a'; printf '"}}}}\n'; } |
+        rss "$FAST" > "$T/out" 2> "$T/err"
+    check "1 GiB string in a value: line too big at byte 8387620, nothing written, RSS ${kb} KiB" \
+        test $r = 1 -a ! -s "$T/out" -a -n "$(grep -l 'does not fit the line buffer at byte 8387620 (record 1)' "$T/err")"
+    line=$(tr -d '\n' < "$DATA/aws-powertools-powertools-lambda-java/dynamo_event_big.json")
+    n=$(( 268435456 / (${#line} + 1) + 1 ))
+    yes "$line" | head -n $n | rss "$FAST" --stats > /dev/null 2> "$T/err"
+    check "256 MB input: $((n * 12)) records, peak RSS ${kb} KiB <= 16 MiB" \
+        test $r = 0 -a "$kb" -le 16384 -a -n "$(grep -l "$((n * 12)) records in" "$T/err")"
+fi
+
+echo "cli: $pass passed, $fail failed"
+[ $fail = 0 ]
