@@ -1121,7 +1121,7 @@ DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t l
                     for (; k < len; k++, need--, lo = 0x80, hi = 0xBF)
                         if (s[k] < lo || s[k] > hi) { e = DDBS_E_UTF8; at = base + k; goto fail; }
                     if ((e = ddbs__str_bytes(p, s + i, len - i, base + i, &at)) != 0) goto fail;
-                    p->u8need = (uint8_t)(need - (int)(len - j - 1));
+                    p->u8need = (uint8_t)need;  /* the loop counted down what it saw */
                     p->u8lo = lo;
                     p->u8hi = hi;
                     p->st = DDBS__S_UTF8;

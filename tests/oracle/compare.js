@@ -14,7 +14,7 @@ if (!actFile) { console.error('usage: node compare.js EXPECTED ACTUAL [--numbers
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 function lines(f) {
   const t = utf8.decode(fs.readFileSync(f));
-  if (t !== '' && !t.endsWith('\n')) console.log(`${f}: last line has no newline`);
+  if (t !== '' && !t.endsWith('\n')) { console.log(`${f}: last line has no newline`); mism++; }
   return t === '' ? [] : t.replace(/\n$/, '').split('\n');
 }
 const short = (v) => { const s = v === undefined ? 'nothing' : stringify(v); return s.length > 100 ? s.slice(0, 100) + '…' : s; };
@@ -57,8 +57,8 @@ function cmp(e, a, path, img) {
   return e === a ? null : bad();   // string, boolean, null
 }
 
-const exp = lines(expFile), act = lines(actFile);
 let mism = 0;
+const exp = lines(expFile), act = lines(actFile);
 const report = (i, p, m) => { if (++mism <= 10) console.log(`record ${i}: ${p}: ${m}`); };
 for (let i = 0; i < Math.min(exp.length, act.length); i++) {
   let a;

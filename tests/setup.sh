@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs what `make test` needs: compilers, Criterion, GNU time, and the npm test oracle.
+set -eu
+cd "$(dirname "$0")/.."
+if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
+$SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+    gcc g++ clang make libcriterion-dev time > /dev/null
+# node may come from elsewhere on the image: only install Debian's when there is none
+command -v node > /dev/null && command -v npm > /dev/null ||
+    $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq nodejs npm > /dev/null
+(cd tests/oracle && npm ci --no-audit --no-fund --loglevel=error)
+echo "setup: test dependencies installed"
