@@ -201,15 +201,15 @@ function keyVal(t) {
 
 let recNo = 0;
 function record(keys) {
-  const name = pick(['INSERT', 'MODIFY', 'REMOVE']);
-  const view = pick(['KEYS_ONLY', 'NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES', 'NEW_AND_OLD_IMAGES']);
+  let big = recNo++ % 2000 === 7;   // a few items near DynamoDB's 400 KB item limit (one image)
+  const name = big ? 'INSERT' : pick(['INSERT', 'MODIFY', 'REMOVE']);
+  const view = big ? 'NEW_IMAGE' : pick(['KEYS_ONLY', 'NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES', 'NEW_AND_OLD_IMAGES']);
   const kv = keys.map(([k, t]) => [k, keyVal(t)]);
-  let big = recNo++ % 3000 === 7;   // a few items near DynamoDB's 400 KB item limit (one image)
   const img = () => {
     const it = item(chance(0.1) ? int(10, 40) : int(0, 10), 1, kv.slice());
     if (chance(0.02)) it.e.push([`deep${int(0, 9)}\u00e9`, deep(int(20, 32))]);
     if (big) {
-      it.e.push(chance(0.5) ? ['blob', new Obj([['S', new U(bigText(int(300000, 390000)))]])]
+      it.e.push(recNo % 4000 === 8 ? ['blob', new Obj([['S', new U(bigText(int(300000, 390000)))]])]
         : ['list', new Obj([['L', Array.from({ length: 50000 }, () => new Obj([['N', String(int(0, 999))]]))]])]);
       big = false;
     }
