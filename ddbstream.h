@@ -1258,6 +1258,7 @@ DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t l
         i++;
         if (p->depth == 0) {
             p->st = DDBS__S_TOP;
+            if (e == DDBS_E_NOT_STREAM) at = p->doc_off;
             if (e) goto fail;  /* the document itself is whole: no resync needed */
             continue;
         }
