@@ -66,14 +66,16 @@ extern "C" {
     R(E_BASE64, "invalid base64 in B") \
     R(E_FIELD_TOO_LONG, "record metadata field too long") \
     R(E_LINE_TOO_BIG, "record does not fit the line buffer") \
-    R(E_SINK, "sink stopped the run")
+    R(E_SINK, "sink stopped the run") \
+    R(E_OBJECT_TOO_BIG, "one line is larger than max_object_bytes")
 #define DDBS__ENUM(name, text) DDBS_##name,
 typedef enum ddbs_result { DDBS__RESULTS(DDBS__ENUM) DDBS__RESULT_COUNT } ddbs_result;
 #undef DDBS__ENUM
 
 typedef enum ddbs_format {
     DDBS_FORMAT_NDJSON = 0,   /* plain values: {"S":"x"} -> "x" */
-    DDBS_FORMAT_DDB           /* typed DynamoDB JSON as written, minified */
+    DDBS_FORMAT_DDB,          /* typed DynamoDB JSON as written, minified */
+    DDBS_FORMAT_CSV           /* RFC 4180, columns from ddbs_options.columns */
 } ddbs_format;
 
 typedef enum ddbs_shape {
@@ -95,6 +97,13 @@ typedef enum ddbs_shape {
 #define DDBS_F_ITEM_META          0x20u  /* item shape: add _eventName, _eventID, ... first */
 #define DDBS_F_SKIP_BAD           0x40u  /* on bad input: report, drop the document, go on */
 #define DDBS_F_PARSE_ONLY         0x80u  /* validate and count records, write nothing */
+#define DDBS_F_CRLF              0x100u  /* CSV: CRLF line ends instead of LF */
+#define DDBS_F_CSV_SAFE          0x200u  /* CSV: S and B cells starting = + - @ tab CR get a ' */
+#define DDBS_F_NO_HEADER         0x400u  /* CSV: no header row (the chunker writes its own) */
+
+/* CSV columns at most; a column is an attribute name of the item, or one of eventName,
+   eventID, SequenceNumber, ApproximateCreationDateTime. */
+#define DDBS_MAX_COLUMNS 64
 
 /* Smallest staging buffer: it also holds the record's metadata while the line is built. */
 #define DDBS_MIN_BUF 4096u
@@ -133,6 +142,8 @@ typedef struct ddbs_options {
     uint32_t events;          /* DDBS_EV_* mask; 0 = all */
     ddbs_record_fn on_record; /* optional */
     ddbs_error_fn on_error;   /* optional; used with DDBS_F_SKIP_BAD */
+    const char *const *columns; /* CSV: column names (UTF-8), kept alive by the caller */
+    size_t ncolumns;          /* CSV: 1..DDBS_MAX_COLUMNS */
 } ddbs_options;
 
 /* Internal sizes, fixed so the parser struct has one size everywhere. */
@@ -159,9 +170,17 @@ typedef struct ddbs_parser {
     uint16_t mlen[5];
     uint8_t st, depth, next, dst, sflags, nst, b64, u8need, u8lo, u8hi, hexn, lit, litn;
     uint8_t toklen, ev, in_record, img, doc_records;
+    uint8_t col, ctype, header_sent, imgwant;
+    uint16_t hexv, hisur;     /* \uXXXX being read; a high surrogate waiting for its pair */
+    uint32_t kpos;            /* CSV: bytes of the attribute name matched so far */
+    uint64_t cand;            /* CSV: columns the attribute name may still be */
     uint8_t stack[DDBS_MAX_DEPTH];
     char tok[DDBS__TOK_CAP];
     char meta[DDBS__META_CAP];
+    uint32_t collen[DDBS_MAX_COLUMNS];
+    uint8_t colmeta[DDBS_MAX_COLUMNS];                      /* 1 + meta field, or 0 */
+    uint8_t celltype[3][DDBS_MAX_COLUMNS];
+    uint32_t cell[3][DDBS_MAX_COLUMNS][2];                  /* staged cell per image */
 } ddbs_parser;
 typedef char ddbs__depth_fits_u8[(DDBS_MAX_DEPTH > 0 && DDBS_MAX_DEPTH < 256) ? 1 : -1];
 
@@ -179,6 +198,76 @@ DDBS_API ddbs_result ddbs_parser_finish(ddbs_parser *p);
 
 /* Message for a result code; never NULL. */
 DDBS_API const char *ddbs_strerror(ddbs_result r);
+
+/* SequenceNumber (as written) of the record being read, e.g. after an error; *len 0 if none. */
+DDBS_API const char *ddbs_parser_sequence(const ddbs_parser *p, size_t *len);
+
+/* The CSV header row of these options (with its line end) written to dst if it fits in cap.
+   Returns its length, or 0 if the options have no valid columns. */
+DDBS_API size_t ddbs_csv_header(const ddbs_options *opt, char *dst, size_t cap);
+
+/* ---- time: ApproximateCreationDateTime to UTC, integer arithmetic only -------------------- */
+
+/* Whole seconds since 1970 from the time text (integer, decimal or E-notation, as written;
+   quotes allowed). unit: 0 = guess from size (< 1e12 seconds, < 1e15 milliseconds, else
+   microseconds), or 1, 1000, 1000000 to say it. Returns 0, or -1 if it is not such a time
+   (negative, malformed, or past year 292 billion). Never goes through a double. */
+DDBS_API int ddbs_time_seconds(const char *text, size_t len, uint32_t unit, int64_t *secs);
+
+/* UTC calendar fields of secs >= 0 (proleptic Gregorian). */
+DDBS_API void ddbs_civil(int64_t secs, int64_t *year, int *month, int *day, int *hour);
+
+/* ---- chunker: finished lines into objects of at most N bytes ----------------------------- */
+
+#define DDBS_DEFAULT_OBJECT_BYTES 4194304u  /* 4 MiB, the limit of the pipelines it replaces */
+#define DDBS_CF_HOURLY 1u                   /* start a new object when the UTC hour changes */
+
+/* Receives one finished object and its name; non-zero stops the run (DDBS_E_SINK). */
+typedef int (*ddbs_flush_fn)(void *user, const char *name, const char *data, size_t len);
+
+typedef struct ddbs_chunker_options {
+    ddbs_flush_fn flush;      /* required */
+    void *user;
+    char *buf;                /* required: holds one object, >= max_object_bytes */
+    size_t buf_size;
+    size_t max_object_bytes;  /* default DDBS_DEFAULT_OBJECT_BYTES */
+    uint32_t max_records;     /* records per object at most; 0 = no limit */
+    uint32_t flags;           /* DDBS_CF_* */
+    const char *prefix;       /* put before every name, at most 256 bytes; NULL = none */
+    const char *ext;          /* name extension; NULL = "ndjson" */
+    const char *header;       /* written first in every object (the CSV header), or NULL */
+    size_t header_len;
+} ddbs_chunker_options;
+
+typedef struct ddbs_chunker {
+    ddbs_result error;        /* first error; sticky */
+    uint64_t error_record;    /* ddbs_record.index of the record it concerns */
+    char error_sequence[64];  /* and its SequenceNumber (NUL-terminated, may be empty) */
+    uint64_t objects, bytes, records;  /* flushed so far */
+    /* internal */
+    ddbs_chunker_options opt;
+    size_t len, prefix_len, ext_len;
+    uint32_t nrec, dup;
+    int64_t hour;             /* UTC hour of the object's first record; -1 if undated */
+    char first[64], last[64];
+    uint8_t first_len, last_len;
+    uint16_t prev_len;
+    char name[512], prev[512];
+} ddbs_chunker;
+
+/* Checks and copies the options. DDBS_E_ARG for a missing flush or buf, a buf smaller than
+   max_object_bytes, a header larger than it, or a prefix over 256 bytes. */
+DDBS_API ddbs_result ddbs_chunker_init(ddbs_chunker *c, const ddbs_chunker_options *opt);
+
+/* Adds one record's line; has the shape of ddbs_record_fn, so set on_record to it and user
+   to the chunker. Flushes the object first when the line does not fit, the record count is
+   reached or (DDBS_CF_HOURLY) the hour changes. A line that cannot fit even an empty object
+   flushes what came before, then fails with DDBS_E_OBJECT_TOO_BIG. Returns 1 (line taken)
+   or -1 (error in c->error; the parser then stops with DDBS_E_SINK). */
+DDBS_API int ddbs_chunker_add(void *chunker, const ddbs_record *rec);
+
+/* Flushes the last object, if any. Returns DDBS_OK or the first error. */
+DDBS_API ddbs_result ddbs_chunker_finish(ddbs_chunker *c);
 
 #ifdef __cplusplus
 }
@@ -297,6 +386,8 @@ enum { DDBS__D_NONE, DDBS__D_LINE, DDBS__D_META };
 #define DDBS__SF_NUM   0x08u  /* content must be a JSON number (N) */
 #define DDBS__SF_B64   0x10u  /* content must be base64 (B) */
 #define DDBS__SF_KEY   0x20u
+#define DDBS__SF_DECODE 0x40u /* CSV: write the text the escapes stand for, as UTF-8 */
+#define DDBS__SF_MATCH 0x80u  /* CSV: compare the decoded name with the columns */
 
 /* Record fields seen, to reject duplicates and find what is missing. */
 #define DDBS__SEEN_EVNAME  0x002u
@@ -499,6 +590,14 @@ static void ddbs__record_begin(ddbs_parser *p)
 
 static const char *const ddbs__img_name[3] = { "Keys", "NewImage", "OldImage" };
 
+/* CSV: is the value starting now a whole cell, i.e. a top-level attribute of an image? */
+static int ddbs__in_cell(const ddbs_parser *p)
+{
+    return p->opt.format == DDBS_FORMAT_CSV && p->depth >= 2 &&
+           (p->stack[p->depth - 1] & 0x7Fu) == DDBS__R_AV_DONE &&
+           (p->stack[p->depth - 2] & 0x7Fu) == DDBS__R_IMAGE;
+}
+
 /* A value starts; p->next says what it must be. kind: '{' '[' '"' '0' (number) 't' 'f' 'n'.
    Returns 0 or an error for a value of the wrong kind. */
 static int ddbs__begin(ddbs_parser *p, unsigned kind)
@@ -538,13 +637,22 @@ static int ddbs__begin(ddbs_parser *p, unsigned kind)
         int want, e;
         if (kind == 'n') return 0;
         if (!obj) return DDBS_E_SCHEMA;
-        want = p->opt.shape == DDBS_SHAPE_ITEM || !(p->opt.flags & (DDBS_F_NO_KEYS << k));
+        want = p->opt.shape == DDBS_SHAPE_ITEM || p->opt.format == DDBS_FORMAT_CSV ||
+               !(p->opt.flags & (DDBS_F_NO_KEYS << k));
         if (p->opt.flags & DDBS_F_PARSE_ONLY) want = 0;
         if (p->ev && p->opt.events && !(p->opt.events & p->ev)) want = 0;  /* known dropped */
         e = ddbs__push(p, DDBS__R_IMAGE);
         if (e) return e;
         p->img = (uint8_t)k;
+        p->imgwant = (uint8_t)want;
         if (!want) { p->dst = DDBS__D_NONE; return 0; }
+        if (p->opt.format == DDBS_FORMAT_CSV) {
+            /* attributes are staged as cells, one at a time, when a column wants them */
+            p->dst = DDBS__D_NONE;
+            p->seg_beg[k] = 1;
+            DDBS_MEMSET(p->cell[k], 0, sizeof p->cell[k]);
+            return 0;
+        }
         p->dst = DDBS__D_LINE;
         p->seg_beg[k] = p->out_len;
         if ((e = ddbs__put(p, ",\"", 2)) != 0 || (e = ddbs__putz(p, ddbs__img_name[k])) != 0)
@@ -561,6 +669,11 @@ static int ddbs__begin(ddbs_parser *p, unsigned kind)
         return 0;
     case DDBS__R_AV:
         if (!obj) return DDBS_E_ATTR;
+        if (p->opt.format == DDBS_FORMAT_CSV && ddbs__top(p) == DDBS__R_IMAGE &&
+            p->imgwant && p->col < DDBS_MAX_COLUMNS) {
+            p->dst = DDBS__D_LINE;
+            p->cell[p->img][p->col][0] = (uint32_t)p->out_len;
+        }
         {
             int e = ddbs__push(p, r);
             return e ? e : typed ? ddbs__put1(p, '{') : 0;
@@ -578,15 +691,16 @@ static int ddbs__begin(ddbs_parser *p, unsigned kind)
             return e ? e : ddbs__put1(p, '[');
         }
     case DDBS__R_V_S:
-        p->sflags = DDBS__SF_OUT | DDBS__SF_QUOTE;
+        p->sflags = ddbs__in_cell(p) ? DDBS__SF_OUT | DDBS__SF_DECODE : DDBS__SF_OUT | DDBS__SF_QUOTE;
         return str ? 0 : DDBS_E_ATTR;
     case DDBS__R_V_B:
-        p->sflags = DDBS__SF_OUT | DDBS__SF_QUOTE | DDBS__SF_B64;
+        p->sflags = (uint8_t)(DDBS__SF_OUT | DDBS__SF_B64 |
+                              (ddbs__in_cell(p) ? DDBS__SF_DECODE : DDBS__SF_QUOTE));
         p->b64 = 0;
         return str ? 0 : DDBS_E_ATTR;
     case DDBS__R_V_N:
         p->sflags = (uint8_t)(DDBS__SF_OUT | DDBS__SF_NUM |
-                              (typed || (p->opt.flags & DDBS_F_NUMBERS_AS_STRINGS) ?
+                              (!ddbs__in_cell(p) && (typed || (p->opt.flags & DDBS_F_NUMBERS_AS_STRINGS)) ?
                                DDBS__SF_QUOTE : 0u));
         p->nst = 0;
         return str ? 0 : DDBS_E_NUMBER;
@@ -606,7 +720,19 @@ static int ddbs__key_begin(ddbs_parser *p)
     case DDBS__R_SKIP:
         p->sflags = DDBS__SF_KEY;
         return 0;
-    case DDBS__R_RAW: case DDBS__R_UIDOBJ: case DDBS__R_IMAGE: case DDBS__R_MAP:
+    case DDBS__R_IMAGE:
+        if (p->opt.format == DDBS_FORMAT_CSV) {
+            unsigned c;
+            p->sflags = DDBS__SF_KEY | DDBS__SF_DECODE | DDBS__SF_MATCH;
+            p->kpos = 0;
+            p->cand = 0;
+            for (c = 0; c < p->opt.ncolumns; c++)
+                if (!p->colmeta[c]) p->cand |= (uint64_t)1 << c;
+            return 0;
+        }
+        p->sflags = DDBS__SF_KEY | DDBS__SF_OUT | DDBS__SF_QUOTE;
+        return 0;
+    case DDBS__R_RAW: case DDBS__R_UIDOBJ: case DDBS__R_MAP:
         p->sflags = DDBS__SF_KEY | DDBS__SF_OUT | DDBS__SF_QUOTE;
         return 0;
     case DDBS__R_AV_DONE:
@@ -643,11 +769,18 @@ static int ddbs__key_end(ddbs_parser *p)
         return ddbs__put1(p, ':');
     case DDBS__R_IMAGE: case DDBS__R_MAP:
         p->next = DDBS__R_AV;
+        if (p->sflags & DDBS__SF_MATCH) {
+            p->col = 0xFF;
+            for (k = 0; k < p->opt.ncolumns; k++)
+                if (((p->cand >> k) & 1u) && p->collen[k] == p->kpos) { p->col = (uint8_t)k; break; }
+            return 0;
+        }
         return ddbs__put1(p, ':');
     case DDBS__R_AV:
         for (k = 0; k < 10; k++) {
             if (ddbs__tok_is(p, tags[k])) {
                 p->next = roles[k];
+                p->ctype = (uint8_t)k;
                 p->stack[p->depth - 1] = DDBS__R_AV_DONE;
                 if (p->opt.format == DDBS_FORMAT_DDB) {
                     int e;
@@ -699,6 +832,12 @@ static uint8_t ddbs__elem(unsigned top)
     case DDBS__R_RAW: return DDBS__R_RAW;
     default: return DDBS__R_SKIP;
     }
+}
+
+static int ddbs__memcmp(const char *a, const char *b, size_t n)
+{
+    while (n--) if (*a++ != *b++) return 1;
+    return 0;
 }
 
 static int ddbs__mem_has(const char *h, size_t hn, const char *z)
@@ -785,6 +924,87 @@ static void ddbs__order_images(ddbs_parser *p)
     }
 }
 
+/* CSV: one cell at out_len, quoted when it holds " , CR or LF (quotes doubled), and with a '
+   first when guarded and it starts like a spreadsheet formula. */
+static int ddbs__csv_cell(ddbs_parser *p, const char *v, size_t n, int guard)
+{
+    size_t i, extra = 0, need;
+    int q = 0, g = guard && n && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' ||
+                                  v[0] == '\t' || v[0] == '\r');
+    char *d;
+    for (i = 0; i < n; i++) {
+        if (v[i] == '"') { q = 1; extra++; }
+        else if (v[i] == ',' || v[i] == '\r' || v[i] == '\n') q = 1;
+    }
+    need = n + extra + (q ? 2u : 0u) + (g ? 1u : 0u);
+    if (need > p->opt.buf_size - p->out_len) return DDBS_E_LINE_TOO_BIG;
+    d = p->opt.buf + p->out_len;
+    if (q) *d++ = '"';
+    if (g) *d++ = '\'';
+    if (!extra) { DDBS_MEMMOVE(d, v, n); d += n; }
+    else for (i = 0; i < n; i++) { if (v[i] == '"') *d++ = '"'; *d++ = v[i]; }
+    if (q) *d++ = '"';
+    p->out_len += need;
+    return 0;
+}
+
+static int ddbs__csv_end_line(ddbs_parser *p)
+{
+    int crlf = (p->opt.flags & DDBS_F_CRLF) != 0;
+    if ((size_t)(1 + crlf) > p->opt.buf_size - p->out_len) return DDBS_E_LINE_TOO_BIG;
+    if (crlf) p->opt.buf[p->out_len++] = '\r';
+    p->opt.buf[p->out_len++] = '\n';
+    return 0;
+}
+
+/* CSV: the header row goes to the sink once, before the first row (or at the end). */
+static int ddbs__csv_header_out(ddbs_parser *p)
+{
+    size_t n, at = p->out_len;
+    p->header_sent = 1;
+    if ((p->opt.flags & DDBS_F_NO_HEADER) || !p->opt.sink) return 0;
+    n = ddbs_csv_header(&p->opt, p->opt.buf + at, p->opt.buf_size - at);
+    if (n > p->opt.buf_size - at) return DDBS_E_LINE_TOO_BIG;
+    if (p->opt.sink(p->opt.user, p->opt.buf + at, n)) return DDBS_E_SINK;
+    p->bytes_out += n;
+    return 0;
+}
+
+/* CSV: the row of the record, built after the staged cells. */
+static int ddbs__csv_row(ddbs_parser *p, size_t *start, size_t *end)
+{
+    unsigned k = p->ev == DDBS_EV_REMOVE ? 2u : 1u, c;
+    int e;
+    if (!p->header_sent && (e = ddbs__csv_header_out(p)) != 0) return e;
+    if (!p->seg_beg[k]) k = 0;
+    *start = p->out_len;
+    for (c = 0; c < p->opt.ncolumns; c++) {
+        const char *v = "";
+        size_t n = 0;
+        int guard = 0;
+        if (c) {
+            if (p->out_len >= p->opt.buf_size) return DDBS_E_LINE_TOO_BIG;
+            p->opt.buf[p->out_len++] = ',';
+        }
+        if (p->colmeta[c]) {
+            unsigned m = p->colmeta[c] - 1u;
+            v = p->meta + ddbs__moff[m];
+            n = p->mlen[m];
+            if (n >= 2 && v[0] == '"') { v++; n -= 2; }  /* a time written as a string */
+            guard = m != DDBS__M_TIME;
+        } else if (p->seg_beg[k] && p->cell[k][c][1]) {
+            v = p->opt.buf + p->cell[k][c][0];
+            n = p->cell[k][c][1] - p->cell[k][c][0];
+            guard = p->celltype[k][c] == 0 || p->celltype[k][c] == 2;  /* S or B */
+        }
+        if ((e = ddbs__csv_cell(p, v, n, guard && (p->opt.flags & DDBS_F_CSV_SAFE))) != 0)
+            return e;
+    }
+    if ((e = ddbs__csv_end_line(p)) != 0) return e;
+    *end = p->out_len;
+    return 0;
+}
+
 /* A record object closed: check it, filter it, build its line and deliver it. */
 static int ddbs__record_end(ddbs_parser *p)
 {
@@ -805,7 +1025,10 @@ static int ddbs__record_end(ddbs_parser *p)
     if ((p->opt.events && !(p->opt.events & p->ev)) || (p->opt.flags & DDBS_F_PARSE_ONLY) ||
         ((p->opt.flags & DDBS_F_TTL_ONLY) && !rec.ttl))
         return 0;
-    if (!item) {
+    if (p->opt.format == DDBS_FORMAT_CSV) {
+        int e = ddbs__csv_row(p, &start, &end);
+        if (e) return e;
+    } else if (!item) {
         ddbs__order_images(p);
         L = ddbs__prefix(p, NULL, 0);
         start = DDBS__HEAD - L;
@@ -837,10 +1060,13 @@ static int ddbs__record_end(ddbs_parser *p)
             end = DDBS__HEAD;
         }
     }
-    b[end] = '}';
-    b[end + 1] = '\n';
+    if (p->opt.format != DDBS_FORMAT_CSV) {
+        b[end] = '}';
+        b[end + 1] = '\n';
+        end += 2;
+    }
     rec.line = b + start;
-    rec.line_len = end + 2 - start;
+    rec.line_len = end - start;
     rec.event_id = p->meta + ddbs__moff[DDBS__M_EVID];
     rec.event_id_len = p->mlen[DDBS__M_EVID];
     rec.sequence = p->meta + ddbs__moff[DDBS__M_SEQ];
@@ -883,6 +1109,11 @@ static int ddbs__close(ddbs_parser *p, unsigned c)
     case DDBS__R_AV:
         return DDBS_E_ATTR;  /* {} has no type tag */
     case DDBS__R_AV_DONE:
+        if (p->opt.format == DDBS_FORMAT_CSV && p->dst == DDBS__D_LINE && ddbs__top(p) == DDBS__R_IMAGE) {
+            p->cell[p->img][p->col][1] = (uint32_t)p->out_len;
+            p->celltype[p->img][p->col] = p->ctype;
+            p->dst = DDBS__D_NONE;
+        }
         return p->opt.format == DDBS_FORMAT_DDB ? ddbs__put1(p, '}') : 0;
     case DDBS__R_RECORD:
         return ddbs__record_end(p);
@@ -930,9 +1161,78 @@ static int ddbs__scalar_end(ddbs_parser *p, unsigned kind)
     }
     if (r == DDBS__R_RAW || r == DDBS__R_V_BOOL)
         return ddbs__putz(p, lits[kind == 't' ? 0 : kind == 'f' ? 1 : 2]);
-    if (r == DDBS__R_V_NULL)
+    if (r == DDBS__R_V_NULL) {
+        if (p->opt.format == DDBS_FORMAT_CSV && ddbs__top(p) == DDBS__R_AV_DONE && p->depth >= 2 &&
+            (p->stack[p->depth - 2] & 0x7Fu) == DDBS__R_IMAGE)
+            return 0;  /* an empty cell */
         return ddbs__putz(p, p->opt.format == DDBS_FORMAT_DDB ? "true" : "null");
+    }
     return 0;
+}
+
+/* CSV: narrows the columns an attribute name may be, by its next decoded bytes. */
+static void ddbs__match(ddbs_parser *p, const unsigned char *s, size_t n)
+{
+    size_t i, c;
+    for (i = 0; i < n && p->cand; i++, p->kpos++)
+        for (c = 0; c < p->opt.ncolumns; c++)
+            if (((p->cand >> c) & 1u) &&
+                (p->kpos >= p->collen[c] || (unsigned char)p->opt.columns[c][p->kpos] != s[i]))
+                p->cand &= ~((uint64_t)1 << c);
+    if (!p->cand) p->kpos = 0xFFFFFFFFu;  /* matches nothing, however long it goes on */
+}
+
+/* CSV: decoded text (UTF-8 bytes) of the current string goes to the matcher and the cell. */
+static int ddbs__text(ddbs_parser *p, const unsigned char *b, size_t n, uint64_t at,
+                      uint64_t *err_at)
+{
+    if (p->sflags & DDBS__SF_MATCH) ddbs__match(p, b, n);
+    if ((p->sflags & DDBS__SF_OUT) && p->dst) {
+        int e = ddbs__put(p, (const char *)b, n);
+        if (e) { *err_at = at; return e; }
+    }
+    return 0;
+}
+
+/* CSV: one UTF-16 code unit from a \uXXXX escape, or 0 to say "no more units": a high
+   surrogate waits for its low half; a lone half becomes U+FFFD, as decoders do. */
+#define DDBS__NO_UNIT 0x110000u  /* ddbs__text_unit: settle a waiting surrogate only */
+static int ddbs__text_unit(ddbs_parser *p, unsigned u, uint64_t at, uint64_t *err_at)
+{
+    unsigned char b[4];
+    uint32_t cp = u;
+    int e;
+    if (p->hisur) {
+        unsigned hi = p->hisur;
+        p->hisur = 0;
+        if (u >= 0xDC00 && u <= 0xDFFF) {
+            cp = 0x10000u + ((uint32_t)(hi - 0xD800u) << 10) + (u - 0xDC00u);
+            u = 0x10000;  /* handled */
+        } else {
+            b[0] = 0xEF; b[1] = 0xBF; b[2] = 0xBD;
+            if ((e = ddbs__text(p, b, 3, at, err_at)) != 0) return e;
+        }
+    }
+    if (u == DDBS__NO_UNIT) return 0;
+    if (u >= 0xD800 && u <= 0xDBFF) { p->hisur = (uint16_t)u; return 0; }
+    if (u >= 0xDC00 && u <= 0xDFFF) cp = 0xFFFD;
+    if (cp < 0x80) { b[0] = (unsigned char)cp; return ddbs__text(p, b, 1, at, err_at); }
+    if (cp < 0x800) {
+        b[0] = (unsigned char)(0xC0 | (cp >> 6));
+        b[1] = (unsigned char)(0x80 | (cp & 0x3F));
+        return ddbs__text(p, b, 2, at, err_at);
+    }
+    if (cp < 0x10000) {
+        b[0] = (unsigned char)(0xE0 | (cp >> 12));
+        b[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        b[2] = (unsigned char)(0x80 | (cp & 0x3F));
+        return ddbs__text(p, b, 3, at, err_at);
+    }
+    b[0] = (unsigned char)(0xF0 | (cp >> 18));
+    b[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+    b[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+    b[3] = (unsigned char)(0x80 | (cp & 0x3F));
+    return ddbs__text(p, b, 4, at, err_at);
 }
 
 /* The bytes s[0..n) of the current string, between escapes and the quotes. */
@@ -958,24 +1258,107 @@ static int ddbs__str_bytes(ddbs_parser *p, const unsigned char *s, size_t n, uin
         for (i = 0; i < n; i++)
             if (ddbs__b64_step(&p->b64, s[i])) { *err_at = at + i; return DDBS_E_BASE64; }
     }
+    if (f & DDBS__SF_DECODE) {
+        int e;
+        if (n && p->hisur && (e = ddbs__text_unit(p, DDBS__NO_UNIT, at, err_at)) != 0) return e;
+        if (f & DDBS__SF_MATCH) ddbs__match(p, s, n);
+    }
     if ((f & DDBS__SF_OUT) && p->dst) return ddbs__put_in(p, s, n, at, err_at);
     return 0;
 }
 
 /* ------------------------------------------------------------------ driver ------------ */
 
+static size_t ddbs__strlen(const char *z)
+{
+    size_t n = 0;
+    while (z[n]) n++;
+    return n;
+}
+
+/* CSV column names: 1..DDBS_MAX_COLUMNS, no NULL, no duplicates. Fills lengths and the
+   metadata index of each; returns 0 or -1. */
+static int ddbs__columns(const ddbs_options *o, uint32_t *len, uint8_t *meta)
+{
+    static const char *const names[4] = { "eventName", "eventID", "SequenceNumber",
+                                          "ApproximateCreationDateTime" };
+    size_t c, d;
+    if (!o->columns || o->ncolumns < 1 || o->ncolumns > DDBS_MAX_COLUMNS) return -1;
+    for (c = 0; c < o->ncolumns; c++) {
+        size_t n;
+        unsigned m;
+        if (!o->columns[c]) return -1;
+        n = ddbs__strlen(o->columns[c]);
+        if (n > 0xFFFFFFF0u) return -1;
+        if (len) len[c] = (uint32_t)n;
+        for (d = 0; d < c; d++) {
+            const char *a = o->columns[c], *b = o->columns[d];
+            while (*a && *a == *b) { a++; b++; }
+            if (*a == *b) return -1;
+        }
+        for (m = 0; m < 4 && meta; m++) {
+            const char *a = o->columns[c], *b = names[m];
+            while (*a && *a == *b) { a++; b++; }
+            meta[c] = (uint8_t)(*a == *b ? m + 1 : meta[c]);
+        }
+    }
+    return 0;
+}
+
+DDBS_API size_t ddbs_csv_header(const ddbs_options *opt, char *dst, size_t cap)
+{
+    size_t c, n = 0, i;
+    int crlf;
+    if (!opt || ddbs__columns(opt, NULL, NULL)) return 0;
+    crlf = (opt->flags & DDBS_F_CRLF) != 0;
+    for (c = 0; c < opt->ncolumns; c++) {  /* measure first: write only if it all fits */
+        const char *v = opt->columns[c];
+        int q = 0;
+        for (i = 0; v[i]; i++) {
+            if (v[i] == '"') { q = 1; n++; }
+            else if (v[i] == ',' || v[i] == '\r' || v[i] == '\n') q = 1;
+        }
+        n += i + (q ? 2u : 0u) + (c ? 1u : 0u);
+    }
+    n += 1u + (unsigned)crlf;
+    if (!dst || n > cap) return n;
+    for (c = 0, i = 0; c < opt->ncolumns; c++) {
+        const char *v = opt->columns[c];
+        size_t j;
+        int q = 0;
+        for (j = 0; v[j]; j++) if (v[j] == '"' || v[j] == ',' || v[j] == '\r' || v[j] == '\n') q = 1;
+        if (c) dst[i++] = ',';
+        if (q) dst[i++] = '"';
+        for (j = 0; v[j]; j++) { if (v[j] == '"') dst[i++] = '"'; dst[i++] = v[j]; }
+        if (q) dst[i++] = '"';
+    }
+    if (crlf) dst[i++] = '\r';
+    dst[i++] = '\n';
+    DDBS_ASSERT(i == n);
+    return n;
+}
+
 DDBS_API ddbs_result ddbs_parser_init(ddbs_parser *p, const ddbs_options *opt)
 {
     if (!p) return DDBS_E_ARG;
     DDBS_MEMSET(p, 0, sizeof *p);
     if (!opt || (!opt->sink && !opt->on_record) || !opt->buf || opt->buf_size < DDBS_MIN_BUF ||
-        (unsigned)opt->format > DDBS_FORMAT_DDB || (unsigned)opt->shape > DDBS_SHAPE_ITEM) {
+        (unsigned)opt->format > DDBS_FORMAT_CSV || (unsigned)opt->shape > DDBS_SHAPE_ITEM ||
+        (opt->format == DDBS_FORMAT_CSV &&
+         (opt->buf_size > 0xFFFFFFF0u || ddbs__columns(opt, p->collen, p->colmeta)))) {
+        DDBS_MEMSET(p, 0, sizeof *p);
         p->error = DDBS_E_ARG;
         return DDBS_E_ARG;
     }
     p->opt = *opt;
     p->st = DDBS__S_BOM0;
     return DDBS_OK;
+}
+
+DDBS_API const char *ddbs_parser_sequence(const ddbs_parser *p, size_t *len)
+{
+    if (len) *len = p ? p->mlen[DDBS__M_SEQ] : 0;
+    return p ? p->meta + ddbs__moff[DDBS__M_SEQ] : "";
 }
 
 static ddbs_result ddbs__fail(ddbs_parser *p, int code, uint64_t at)
@@ -1142,6 +1525,7 @@ DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t l
             if (c == '"') {
                 i++;
                 at = base + j;
+                if (p->hisur && (e = ddbs__text_unit(p, DDBS__NO_UNIT, at, &at)) != 0) goto fail;
                 if (p->sflags & DDBS__SF_KEY) {
                     if ((p->sflags & DDBS__SF_QUOTE) && p->dst && (e = ddbs__put1(p, '"')) != 0) goto fail;
                     if ((e = ddbs__key_end(p)) != 0) { at = p->tok_off; goto fail; }
@@ -1158,7 +1542,9 @@ DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t l
             if (c == '\\') {
                 at = base + j;
                 if (p->sflags & DDBS__SF_NUM) { e = DDBS_E_NUMBER; goto fail; }
-                if ((e = ddbs__str_bytes(p, s + j, 1, at, &at)) != 0 && e != DDBS_E_BASE64) goto fail;
+                if (!(p->sflags & DDBS__SF_DECODE) &&
+                    (e = ddbs__str_bytes(p, s + j, 1, at, &at)) != 0 && e != DDBS_E_BASE64)
+                    goto fail;
                 e = 0;
                 p->st = DDBS__S_ESC;
                 i++;
@@ -1173,6 +1559,7 @@ DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t l
             at = base + i;
             if (c == 'u') {
                 p->hexn = 0;
+                p->hexv = 0;
                 p->st = DDBS__S_UHEX;
             } else if (c == '"' || c == '\\' || c == '/' || c == 'b' || c == 'f' || c == 'n' ||
                        c == 'r' || c == 't') {
@@ -1187,7 +1574,14 @@ DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t l
                 goto fail;
             }
             p->sflags = (uint8_t)(f & ~DDBS__SF_B64);
-            e = ddbs__str_bytes(p, s + i, 1, at, &at);
+            if (!(f & DDBS__SF_DECODE)) {
+                e = ddbs__str_bytes(p, s + i, 1, at, &at);
+            } else if (c != 'u') {
+                static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+                unsigned k = 0;
+                while ((unsigned char)from[k] != c) k++;
+                e = ddbs__text_unit(p, (unsigned char)to[k], at, &at);
+            }
             p->sflags = (uint8_t)f;
             if (e) goto fail;
             i++;
@@ -1199,8 +1593,15 @@ DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t l
                 e = DDBS_E_SYNTAX;
                 goto fail;
             }
-            if ((e = ddbs__str_bytes(p, s + i, 1, at, &at)) != 0) goto fail;
-            if (++p->hexn == 4) p->st = DDBS__S_STR;
+            p->hexv = (uint16_t)(((unsigned)p->hexv << 4) |
+                                 (c <= '9' ? c - '0' : (c | 0x20u) - 'a' + 10u));
+            if (!(p->sflags & DDBS__SF_DECODE) && (e = ddbs__str_bytes(p, s + i, 1, at, &at)) != 0)
+                goto fail;
+            if (++p->hexn == 4) {
+                p->st = DDBS__S_STR;
+                if ((p->sflags & DDBS__SF_DECODE) && (e = ddbs__text_unit(p, p->hexv, at, &at)) != 0)
+                    goto fail;
+            }
             i++;
             continue;
         case DDBS__S_UTF8:
@@ -1293,6 +1694,11 @@ DDBS_API ddbs_result ddbs_parser_finish(ddbs_parser *p)
     if (p->error) return p->error;
     switch (p->st) {
     case DDBS__S_BOM0: case DDBS__S_TOP: case DDBS__S_RESYNC: case DDBS__S_RESYNC_NL:
+        if (p->opt.format == DDBS_FORMAT_CSV && !p->header_sent && !(p->opt.flags & DDBS_F_PARSE_ONLY)) {
+            int e;
+            p->out_len = 0;
+            if ((e = ddbs__csv_header_out(p)) != 0) return ddbs__fail(p, e, p->offset);
+        }
         return DDBS_OK;
     default:
         if (p->opt.flags & DDBS_F_SKIP_BAD) {
@@ -1305,6 +1711,217 @@ DDBS_API ddbs_result ddbs_parser_finish(ddbs_parser *p)
         }
         return ddbs__fail(p, DDBS_E_TRUNCATED, p->offset);
     }
+}
+
+/* ------------------------------------------------------------------ time ------------- */
+
+DDBS_API int ddbs_time_seconds(const char *text, size_t len, uint32_t unit, int64_t *secs)
+{
+    /* The integer part of digits x 10^(exp - fraction digits), found by moving the decimal
+       point: no double, so 1.635734407123456789E9 is exactly 1635734407. */
+    size_t i = 0, nd = 0, point = (size_t)-1;
+    uint64_t v = 0;
+    int64_t exp = 0, shift, kept = 0;
+    int esign = 1, any = 0;
+    if (!text || !secs) return -1;
+    if (len >= 2 && text[0] == '"' && text[len - 1] == '"') { text++; len -= 2; }
+    for (; i < len && ((text[i] >= '0' && text[i] <= '9') || text[i] == '.'); i++) {
+        if (text[i] == '.') {
+            if (point != (size_t)-1) return -1;
+            point = nd;
+            continue;
+        }
+        any = 1;
+        nd++;
+    }
+    if (!any) return -1;
+    if (point == (size_t)-1) point = nd;
+    if (i < len && (text[i] == 'e' || text[i] == 'E')) {
+        i++;
+        if (i < len && (text[i] == '+' || text[i] == '-')) esign = text[i++] == '-' ? -1 : 1;
+        if (i == len) return -1;
+        for (; i < len && text[i] >= '0' && text[i] <= '9'; i++)
+            if (exp < 100000) exp = exp * 10 + (text[i] - '0');
+    }
+    if (i != len) return -1;
+    shift = (int64_t)point + esign * exp;  /* digits before the decimal point */
+    for (i = 0; i < len && kept < shift; i++) {
+        if (text[i] == '.') continue;
+        if (text[i] < '0' || text[i] > '9') break;
+        if (v > (UINT64_MAX - 9) / 10) return -1;
+        v = v * 10 + (uint64_t)(text[i] - '0');
+        kept++;
+    }
+    for (; kept < shift; kept++) {  /* E-notation past the last digit */
+        if (v > UINT64_MAX / 10) return -1;
+        v *= 10;
+    }
+    if (!unit) unit = v < 1000000000000u ? 1u : v < 1000000000000000u ? 1000u : 1000000u;
+    v /= unit;
+    if (v > (uint64_t)INT64_MAX / 2) return -1;
+    *secs = (int64_t)v;
+    return 0;
+}
+
+DDBS_API void ddbs_civil(int64_t secs, int64_t *year, int *month, int *day, int *hour)
+{
+    /* days to civil date, after Howard Hinnant's algorithm (eras of 400 years) */
+    int64_t days = secs / 86400, z = days + 719468, era = z / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int64_t m = mp < 10 ? mp + 3 : mp - 9;
+    *year = yoe + era * 400 + (m <= 2);
+    *month = (int)m;
+    *day = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *hour = (int)((secs % 86400) / 3600);
+}
+
+/* ----------------------------------------------------------------- chunker ------------ */
+
+DDBS_API ddbs_result ddbs_chunker_init(ddbs_chunker *c, const ddbs_chunker_options *opt)
+{
+    size_t max;
+    if (!c) return DDBS_E_ARG;
+    DDBS_MEMSET(c, 0, sizeof *c);
+    c->error = DDBS_E_ARG;
+    if (!opt || !opt->flush || !opt->buf) return DDBS_E_ARG;
+    c->opt = *opt;
+    max = c->opt.max_object_bytes = opt->max_object_bytes ? opt->max_object_bytes : DDBS_DEFAULT_OBJECT_BYTES;
+    if (!c->opt.ext) c->opt.ext = "ndjson";
+    if (!c->opt.prefix) c->opt.prefix = "";
+    if (!c->opt.header) c->opt.header_len = 0;
+    c->prefix_len = ddbs__strlen(c->opt.prefix);
+    c->ext_len = ddbs__strlen(c->opt.ext);
+    if (opt->buf_size < max || c->opt.header_len >= max || c->prefix_len > 256 || c->ext_len > 16)
+        return DDBS_E_ARG;
+    c->error = DDBS_OK;
+    c->hour = -1;
+    return DDBS_OK;
+}
+
+/* A name part from a sequence number or id: characters safe in any object store. */
+static uint8_t ddbs__name_part(char *d, const char *s, size_t n)
+{
+    size_t i;
+    if (n > 63) n = 63;
+    for (i = 0; i < n; i++) {
+        char ch = s[i];
+        d[i] = (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+               ch == '-' || ch == '_' ? ch : '_';
+    }
+    return (uint8_t)n;
+}
+
+static size_t ddbs__put_uint(char *d, uint64_t v, int width)
+{
+    char t[20];
+    size_t n = 0, i;
+    do { t[n++] = (char)('0' + v % 10); v /= 10; } while (v);
+    while ((int)n < width) t[n++] = '0';
+    for (i = 0; i < n; i++) d[i] = t[n - 1 - i];
+    return n;
+}
+
+static int ddbs__flush_object(ddbs_chunker *c)
+{
+    char *d = c->name;
+    size_t n = 0;
+    if (!c->nrec) return 0;
+    DDBS_MEMCPY(d, c->opt.prefix, c->prefix_len);
+    n = c->prefix_len;
+    if (c->hour >= 0) {
+        int64_t y;
+        int mo, da, h;
+        ddbs_civil(c->hour * 3600, &y, &mo, &da, &h);
+        n += ddbs__put_uint(d + n, (uint64_t)y, 4);
+        d[n++] = '/';
+        n += ddbs__put_uint(d + n, (uint64_t)mo, 2);
+        d[n++] = '/';
+        n += ddbs__put_uint(d + n, (uint64_t)da, 2);
+        d[n++] = '/';
+        n += ddbs__put_uint(d + n, (uint64_t)h, 2);
+        d[n++] = '/';
+    } else {
+        DDBS_MEMCPY(d + n, "undated/", 8);
+        n += 8;
+    }
+    DDBS_MEMCPY(d + n, c->first, c->first_len);
+    n += c->first_len;
+    d[n++] = '-';
+    DDBS_MEMCPY(d + n, c->last, c->last_len);
+    n += c->last_len;
+    /* the same name as the object before (repeated sequence numbers in hand-made events):
+       a counter keeps names unique and still the same on every run */
+    if (n == c->prev_len && !ddbs__memcmp(d, c->prev, n)) {
+        d[n++] = '~';
+        n += ddbs__put_uint(d + n, ++c->dup, 1);
+    } else {
+        DDBS_MEMCPY(c->prev, d, n);
+        c->prev_len = (uint16_t)n;
+        c->dup = 0;
+    }
+    d[n++] = '.';
+    DDBS_MEMCPY(d + n, c->opt.ext, c->ext_len);
+    n += c->ext_len;
+    d[n] = 0;
+    if (c->opt.flush(c->opt.user, d, c->opt.buf, c->len)) {
+        c->error = DDBS_E_SINK;
+        return -1;
+    }
+    c->objects++;
+    c->bytes += c->len;
+    c->records += c->nrec;
+    c->len = 0;
+    c->nrec = 0;
+    return 0;
+}
+
+DDBS_API int ddbs_chunker_add(void *chunker, const ddbs_record *rec)
+{
+    ddbs_chunker *c = (ddbs_chunker *)chunker;
+    size_t max = c->opt.max_object_bytes, hl = c->opt.header_len;
+    int64_t t, hour = -1;
+    const char *key = rec->sequence;
+    size_t key_len = rec->sequence_len;
+    char idx[20];
+    if (c->error) return -1;
+    if (!ddbs_time_seconds(rec->time, rec->time_len, 0, &t)) hour = t / 3600;
+    if (!key_len) { key = rec->event_id; key_len = rec->event_id_len; }
+    if (!key_len) { key = idx; key_len = ddbs__put_uint(idx, rec->index, 1); }
+    if (c->nrec && (c->len + rec->line_len > max ||
+                    (c->opt.max_records && c->nrec >= c->opt.max_records) ||
+                    ((c->opt.flags & DDBS_CF_HOURLY) && hour != c->hour)) &&
+        ddbs__flush_object(c))
+        return -1;
+    if (hl + rec->line_len > max) {
+        size_t n = rec->sequence_len < 63 ? rec->sequence_len : 63;
+        if (ddbs__flush_object(c)) return -1;
+        c->error = DDBS_E_OBJECT_TOO_BIG;
+        c->error_record = rec->index;
+        DDBS_MEMCPY(c->error_sequence, rec->sequence, n);
+        c->error_sequence[n] = 0;
+        return -1;
+    }
+    if (!c->nrec) {
+        DDBS_MEMCPY(c->opt.buf, c->opt.header, hl);
+        c->len = hl;
+        c->hour = hour;
+        c->first_len = ddbs__name_part(c->first, key, key_len);
+    }
+    DDBS_MEMCPY(c->opt.buf + c->len, rec->line, rec->line_len);
+    c->len += rec->line_len;
+    c->nrec++;
+    c->last_len = ddbs__name_part(c->last, key, key_len);
+    return 1;
+}
+
+DDBS_API ddbs_result ddbs_chunker_finish(ddbs_chunker *c)
+{
+    if (!c) return DDBS_E_ARG;
+    if (!c->error) ddbs__flush_object(c);
+    return c->error;
 }
 
 #endif /* DDBSTREAM_IMPLEMENTATION */

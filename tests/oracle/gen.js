@@ -209,10 +209,11 @@ function record(keys) {
     const it = item(chance(0.1) ? int(10, 40) : int(0, 10), 1, kv.slice());
     if (chance(0.02)) it.e.push([`deep${int(0, 9)}\u00e9`, deep(int(20, 32))]);
     if (big) {
-      it.e.push(recNo % 4000 === 8 ? ['blob', new Obj([['S', new U(bigText(int(300000, 390000)))]])]
+      it.e.push(recNo % 4000 === 8 ? ['blob', new Obj([['S', new U(bigText(int(300000, 380000)))]])]
         : ['list', new Obj([['L', Array.from({ length: 50000 }, () => new Obj([['N', String(int(0, 999))]]))]])]);
       big = false;
     }
+    shuffle(it.e);   // so the deep or big attribute is not always last
     return it;
   };
   const dd = [['Keys', obj(kv.slice(), true)], ['SequenceNumber', digits(int(21, 40), true)],
@@ -244,6 +245,7 @@ function doc(left) {
       ['state', obj([['1', new U(str())]], true)], ['shardId', 'shard123456789'],
       ['isFinalInvokeForWindow', false], ['isWindowTerminatedEarly', false]);
   }
+  addJunk(e, 0.1);
   return [n, obj(e)];
 }
 

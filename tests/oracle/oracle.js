@@ -61,8 +61,9 @@ function line(r, j, where) {
   if (r.has('eventName')) out.set('eventName', r.get('eventName'));
   if (r.has('eventID')) out.set('eventID', r.get('eventID'));
   if (!(d instanceof Map)) throw new Reject(`${where}: no dynamodb object`);
-  for (const f of ['SequenceNumber', 'ApproximateCreationDateTime']) if (d.has(f)) out.set(f, d.get(f));
-  if (r.has('userIdentity')) out.set('userIdentity', r.get('userIdentity'));
+  // README contract: a null time or userIdentity (KDS records carry userIdentity:null) is absent.
+  for (const f of ['SequenceNumber', 'ApproximateCreationDateTime']) if (d.has(f) && d.get(f) !== null) out.set(f, d.get(f));
+  if (r.has('userIdentity') && r.get('userIdentity') !== null) out.set('userIdentity', r.get('userIdentity'));
   for (const f of ['Keys', 'NewImage', 'OldImage']) {
     if (!d.has(f)) continue;
     checkItem(d.get(f), `${where}.${f}`);
