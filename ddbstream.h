@@ -247,12 +247,11 @@ typedef struct ddbs_chunker {
     /* internal */
     ddbs_chunker_options opt;
     size_t len, prefix_len, ext_len;
-    uint32_t nrec, dup;
+    uint32_t nrec;
     int64_t hour;             /* UTC hour of the object's first record; -1 if undated */
     char first[64], last[64];
-    uint8_t first_len, last_len;
-    uint16_t prev_len;
-    char name[512], prev[512];
+    uint8_t first_len, last_len, unordered;
+    char name[512];
 } ddbs_chunker;
 
 /* Checks and copies the options. DDBS_E_ARG for a missing flush or buf, a buf smaller than
@@ -832,12 +831,6 @@ static uint8_t ddbs__elem(unsigned top)
     case DDBS__R_RAW: return DDBS__R_RAW;
     default: return DDBS__R_SKIP;
     }
-}
-
-static int ddbs__memcmp(const char *a, const char *b, size_t n)
-{
-    while (n--) if (*a++ != *b++) return 1;
-    return 0;
 }
 
 static int ddbs__mem_has(const char *h, size_t hn, const char *z)
@@ -1852,15 +1845,12 @@ static int ddbs__flush_object(ddbs_chunker *c)
     d[n++] = '-';
     DDBS_MEMCPY(d + n, c->last, c->last_len);
     n += c->last_len;
-    /* the same name as the object before (repeated sequence numbers in hand-made events):
-       a counter keeps names unique and still the same on every run */
-    if (n == c->prev_len && !ddbs__memcmp(d, c->prev, n)) {
+    /* Increasing sequence numbers make first-last unique. Once they stop increasing (ids
+       instead, or repeats as in hand-made events), the object's ordinal keeps names unique,
+       and still the same on every run of the same input. */
+    if (c->unordered) {
         d[n++] = '~';
-        n += ddbs__put_uint(d + n, ++c->dup, 1);
-    } else {
-        DDBS_MEMCPY(c->prev, d, n);
-        c->prev_len = (uint16_t)n;
-        c->dup = 0;
+        n += ddbs__put_uint(d + n, c->objects, 1);
     }
     d[n++] = '.';
     DDBS_MEMCPY(d + n, c->opt.ext, c->ext_len);
@@ -1878,6 +1868,19 @@ static int ddbs__flush_object(ddbs_chunker *c)
     return 0;
 }
 
+/* Is sequence number a (digits) greater than b, the previous one as kept in the name? */
+static int ddbs__seq_after(const char *a, size_t an, const char *b, size_t bn)
+{
+    size_t i;
+    if (an > 63) return 0;  /* cut in the name: cannot vouch for it */
+    for (i = 0; i < an; i++) if (a[i] < '0' || a[i] > '9') return 0;
+    while (an > 1 && *a == '0') { a++; an--; }
+    while (bn > 1 && *b == '0') { b++; bn--; }
+    if (an != bn) return an > bn;
+    for (i = 0; i < an; i++) if (a[i] != b[i]) return a[i] > b[i];
+    return 0;
+}
+
 DDBS_API int ddbs_chunker_add(void *chunker, const ddbs_record *rec)
 {
     ddbs_chunker *c = (ddbs_chunker *)chunker;
@@ -1888,8 +1891,10 @@ DDBS_API int ddbs_chunker_add(void *chunker, const ddbs_record *rec)
     char idx[20];
     if (c->error) return -1;
     if (!ddbs_time_seconds(rec->time, rec->time_len, 0, &t)) hour = t / 3600;
-    if (!key_len) { key = rec->event_id; key_len = rec->event_id_len; }
+    if (!key_len) { key = rec->event_id; key_len = rec->event_id_len; c->unordered = 1; }
     if (!key_len) { key = idx; key_len = ddbs__put_uint(idx, rec->index, 1); }
+    if (!c->unordered && (c->objects || c->nrec) && !ddbs__seq_after(key, key_len, c->last, c->last_len))
+        c->unordered = 1;
     if (c->nrec && (c->len + rec->line_len > max ||
                     (c->opt.max_records && c->nrec >= c->opt.max_records) ||
                     ((c->opt.flags & DDBS_CF_HOURLY) && hour != c->hour)) &&

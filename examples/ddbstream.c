@@ -6,12 +6,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef DDBS_WITH_S3
+#include "s3_put.h"
+#endif
 
 enum { EXIT_BAD_INPUT = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
 
@@ -27,11 +31,26 @@ static const char usage[] =
     "                        REMOVE, else Keys\n"
     "  --item-meta           item shape: add _eventName, _eventID, _SequenceNumber,\n"
     "                        _ApproximateCreationDateTime\n"
-    "  --format ndjson|ddb   plain values (default) or typed DynamoDB JSON, minified\n"
+    "  --format ndjson|ddb|csv  plain values (default), typed DynamoDB JSON, or CSV\n"
+    "  --columns LIST        CSV columns: attribute names of the item, or eventName,\n"
+    "                        eventID, SequenceNumber, ApproximateCreationDateTime\n"
+    "  --crlf                CSV: CRLF line ends\n"
+    "  --csv-safe            CSV: put ' before S/B cells starting with = + - @ tab CR\n"
     "  --numbers-as-strings  write N as \"123\" instead of 123\n"
     "  --skip-bad            report a bad document on stderr, skip it, go on (exit 1 at end)\n"
     "  --line-max SIZE       largest output line (default 8MiB; accepts K, KiB, M, MiB)\n"
     "  --parse-only          validate and count, write nothing\n"
+    "\n"
+    "Objects instead of stdout (whole lines, each object at most --max-bytes, named\n"
+    "PREFIX/YYYY/MM/DD/HH/FIRSTSEQ-LASTSEQ.ndjson|csv from the first record's UTC time):\n"
+    "  --out-dir DIR         write objects under DIR (temporary name, then rename)\n"
+    "  --s3 URL              upload to http(s)://host[:port]/bucket/prefix (SigV4, env\n"
+    "                        AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,\n"
+    "                        AWS_REGION)\n"
+    "  --max-bytes SIZE      object size limit (default 4MiB)\n"
+    "  --max-records N       records per object at most (default no limit)\n"
+    "  --prefix P            put before every object name\n"
+    "  --partition hour|none hour: a new object when the UTC hour changes (default none)\n"
     "  --stats               records, bytes and MB/s on stderr at the end\n"
     "  --no-progress         no progress line (shown when stderr is a terminal)\n"
     "  --help, --version\n"
@@ -41,7 +60,68 @@ static const char usage[] =
 struct cli {
     const char *name;         /* input being read, for messages */
     int write_failed;
+    ddbs_chunker chunker;     /* with --out-dir or --s3 */
+    const char *out_dir;
+    char flush_err[4608];     /* why an object did not land */
+#ifdef DDBS_WITH_S3
+    s3_client *s3;
+#endif
 };
+
+static int to_chunker(void *user, const ddbs_record *rec)
+{
+    return ddbs_chunker_add(&((struct cli *)user)->chunker, rec);
+}
+
+/* mkdir -p of the directories in path, up to its last '/'. */
+static int make_parents(char *path)
+{
+    char *s;
+    for (s = strchr(path + 1, '/'); s; s = strchr(s + 1, '/')) {
+        *s = 0;
+        if (mkdir(path, 0777) && errno != EEXIST) { *s = '/'; return -1; }
+        *s = '/';
+    }
+    return 0;
+}
+
+/* An object lands whole or not at all: written to a temporary name, synced, renamed. */
+static int flush_to_dir(struct cli *c, const char *name, const char *data, size_t len)
+{
+    static char path[4096], tmp[4200];
+    int fd;
+    size_t done = 0;
+    if (snprintf(path, sizeof path, "%s/%s", c->out_dir, name) >= (int)sizeof path) {
+        snprintf(c->flush_err, sizeof c->flush_err, "%s: name too long", name);
+        return -1;
+    }
+    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid());
+    if (make_parents(path) || (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666)) < 0) {
+        snprintf(c->flush_err, sizeof c->flush_err, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    while (done < len) {
+        ssize_t w = write(fd, data + done, len - done);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) break;
+        done += (size_t)w;
+    }
+    if (done < len || fsync(fd) || close(fd) || rename(tmp, path)) {
+        snprintf(c->flush_err, sizeof c->flush_err, "%s: %s", path, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+static int on_flush(void *user, const char *name, const char *data, size_t len)
+{
+    struct cli *c = (struct cli *)user;
+#ifdef DDBS_WITH_S3
+    if (c->s3) return s3_put(c->s3, name, data, len, c->flush_err, sizeof c->flush_err);
+#endif
+    return flush_to_dir(c, name, data, len);
+}
 
 static int out_sink(void *user, const char *s, size_t n)
 {
@@ -114,23 +194,30 @@ int main(int argc, char **argv)
     static const char *const events[] = { "INSERT", "MODIFY", "REMOVE" };
     static const char *const images[] = { "keys", "new", "old" };
     static char inbuf[1 << 16];
+    static struct cli cli;
+    static const char *columns[DDBS_MAX_COLUMNS];
     ddbs_options o;
-    struct cli cli = { NULL, 0 };
+    ddbs_chunker_options co;
     size_t line_max = 8u << 20;
-    int stats = 0, progress = isatty(2), nfiles = 0, a, status = 0;
-    char **files;
-    char *line;
+    int stats = 0, progress = isatty(2), nfiles = 0, a, status = 0, chunked;
+    char **files, *colspec = NULL, *header = NULL;
+    const char *s3_url = NULL;
+    char *line, *object = NULL;
     uint64_t rin = 0, rout = 0, bin = 0, bout = 0, docs = 0, skipped = 0;
     double t0, last;
 
     memset(&o, 0, sizeof o);
+    memset(&co, 0, sizeof co);
     files = calloc((size_t)argc + 1, sizeof *files);
     if (!files) return EXIT_IO;
     for (a = 1; a < argc; a++) {
         const char *arg = argv[a], *val = a + 1 < argc ? argv[a + 1] : NULL;
         int takes = !strcmp(arg, "--events") || !strcmp(arg, "--images") ||
                     !strcmp(arg, "--shape") || !strcmp(arg, "--format") ||
-                    !strcmp(arg, "--line-max");
+                    !strcmp(arg, "--line-max") || !strcmp(arg, "--columns") ||
+                    !strcmp(arg, "--out-dir") || !strcmp(arg, "--s3") ||
+                    !strcmp(arg, "--max-bytes") || !strcmp(arg, "--max-records") ||
+                    !strcmp(arg, "--prefix") || !strcmp(arg, "--partition");
         if (takes && !val) return die_usage("option needs a value", arg);
         if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
             fputs(usage, stdout);
@@ -153,7 +240,30 @@ int main(int argc, char **argv)
         } else if (!strcmp(arg, "--format")) {
             if (!strcmp(val, "ndjson")) o.format = DDBS_FORMAT_NDJSON;
             else if (!strcmp(val, "ddb")) o.format = DDBS_FORMAT_DDB;
-            else return die_usage("--format takes ndjson or ddb", val);
+            else if (!strcmp(val, "csv")) o.format = DDBS_FORMAT_CSV;
+            else return die_usage("--format takes ndjson, ddb or csv", val);
+        } else if (!strcmp(arg, "--columns")) {
+            colspec = argv[a + 1];
+        } else if (!strcmp(arg, "--crlf")) {
+            o.flags |= DDBS_F_CRLF;
+        } else if (!strcmp(arg, "--csv-safe")) {
+            o.flags |= DDBS_F_CSV_SAFE;
+        } else if (!strcmp(arg, "--out-dir")) {
+            cli.out_dir = val;
+        } else if (!strcmp(arg, "--s3")) {
+            s3_url = val;
+        } else if (!strcmp(arg, "--max-bytes")) {
+            co.max_object_bytes = parse_size(val);
+            if (co.max_object_bytes < 64) return die_usage("--max-bytes needs a size >= 64", val);
+        } else if (!strcmp(arg, "--max-records")) {
+            long v = strtol(val, NULL, 10);
+            if (v <= 0) return die_usage("--max-records needs a number > 0", val);
+            co.max_records = (uint32_t)v;
+        } else if (!strcmp(arg, "--prefix")) {
+            co.prefix = val;
+        } else if (!strcmp(arg, "--partition")) {
+            if (!strcmp(val, "hour")) co.flags |= DDBS_CF_HOURLY;
+            else if (strcmp(val, "none")) return die_usage("--partition takes hour or none", val);
         } else if (!strcmp(arg, "--line-max")) {
             line_max = parse_size(val);
             if (line_max < DDBS_MIN_BUF) return die_usage("--line-max needs a size >= 4096", val);
@@ -180,6 +290,58 @@ int main(int argc, char **argv)
         if (takes) a++;
     }
     if (!nfiles) files[nfiles++] = (char *)"-";
+    if (o.format == DDBS_FORMAT_CSV) {
+        char *tok;
+        if (!colspec) return die_usage("--format csv needs --columns", NULL);
+        for (tok = strtok(colspec, ","); tok; tok = strtok(NULL, ",")) {
+            if (o.ncolumns == DDBS_MAX_COLUMNS) return die_usage("too many columns (64 at most)", NULL);
+            columns[o.ncolumns++] = tok;
+        }
+        o.columns = columns;
+        if (!ddbs_csv_header(&o, NULL, 0)) return die_usage("--columns: empty or repeated names", colspec);
+    } else if (colspec) {
+        return die_usage("--columns needs --format csv", NULL);
+    }
+    if (cli.out_dir && s3_url) return die_usage("--out-dir and --s3 exclude each other", NULL);
+    chunked = cli.out_dir || s3_url;
+    if (!chunked && (co.max_object_bytes || co.max_records || co.prefix || co.flags))
+        return die_usage("--max-bytes, --max-records, --prefix, --partition need --out-dir or --s3", NULL);
+    if (s3_url) {
+#ifdef DDBS_WITH_S3
+        s3_target t;
+        if (s3_parse_url(s3_url, &t, cli.flush_err, sizeof cli.flush_err))
+            return die_usage(cli.flush_err, s3_url);
+        if (!(cli.s3 = s3_open(&t, cli.flush_err, sizeof cli.flush_err))) {
+            fprintf(stderr, "ddbstream: %s\n", cli.flush_err);
+            return EXIT_IO;
+        }
+#else
+        return die_usage("this build has no S3 support (needs libcurl)", s3_url);
+#endif
+    }
+    if (chunked) {
+        size_t hn = o.format == DDBS_FORMAT_CSV ? ddbs_csv_header(&o, NULL, 0) : 0;
+        if (!co.max_object_bytes) co.max_object_bytes = DDBS_DEFAULT_OBJECT_BYTES;
+        object = malloc(co.max_object_bytes);
+        header = malloc(hn + 1);
+        if (!object || !header) {
+            fprintf(stderr, "ddbstream: cannot allocate a %zu-byte object buffer\n", co.max_object_bytes);
+            return EXIT_IO;
+        }
+        if (hn) ddbs_csv_header(&o, header, hn);
+        co.flush = on_flush;
+        co.user = &cli;
+        co.buf = object;
+        co.buf_size = co.max_object_bytes;
+        co.ext = o.format == DDBS_FORMAT_CSV ? "csv" : o.format == DDBS_FORMAT_DDB ? "json" : "ndjson";
+        co.header = header;
+        co.header_len = hn;
+        if (ddbs_chunker_init(&cli.chunker, &co) != DDBS_OK)
+            return die_usage("--max-bytes too small for the CSV header, or --prefix over 256 bytes", NULL);
+        o.on_record = to_chunker;
+        o.flags |= DDBS_F_NO_HEADER;
+        if (line_max > co.max_object_bytes) line_max = co.max_object_bytes < DDBS_MIN_BUF ? DDBS_MIN_BUF : co.max_object_bytes;
+    }
 
     line = malloc(line_max);
     if (!line) {
@@ -241,12 +403,25 @@ int main(int argc, char **argv)
         if (rc == DDBS_E_SINK && cli.write_failed) {
             fprintf(stderr, "ddbstream: write error: %s\n", strerror(errno));
             status = EXIT_IO;
+        } else if (rc == DDBS_E_SINK && cli.chunker.error == DDBS_E_OBJECT_TOO_BIG) {
+            fprintf(stderr, "ddbstream: %s%s%s: record %llu (SequenceNumber %s) at byte %llu\n",
+                    cli.name ? cli.name : "", cli.name ? ": " : "", ddbs_strerror(DDBS_E_OBJECT_TOO_BIG),
+                    (unsigned long long)p.error_record, cli.chunker.error_sequence,
+                    (unsigned long long)p.error_offset);
+            status = EXIT_BAD_INPUT;
+        } else if (rc == DDBS_E_SINK && cli.chunker.error) {
+            fprintf(stderr, "ddbstream: object not stored: %s\n", cli.flush_err);
+            status = EXIT_IO;
         } else if (rc != DDBS_OK) {
             fprintf(stderr, "ddbstream: %s%s%s at byte %llu (record %llu)\n",
                     cli.name ? cli.name : "", cli.name ? ": " : "", ddbs_strerror(rc),
                     (unsigned long long)p.error_offset, (unsigned long long)p.error_record);
             status = EXIT_BAD_INPUT;
         }
+    }
+    if (chunked && !cli.chunker.error && ddbs_chunker_finish(&cli.chunker) != DDBS_OK) {
+        fprintf(stderr, "ddbstream: object not stored: %s\n", cli.flush_err);
+        if (!status) status = EXIT_IO;
     }
     if (fflush(stdout) != 0 && !status) {
         fprintf(stderr, "ddbstream: write error: %s\n", strerror(errno));
@@ -266,7 +441,16 @@ int main(int argc, char **argv)
                 (unsigned long long)docs, (unsigned long long)rin, (unsigned long long)rout,
                 (unsigned long long)bin, (unsigned long long)bout, t,
                 t > 0 ? (double)bin / 1e6 / t : 0.0);
+        if (chunked)
+            fprintf(stderr, "ddbstream: %llu objects written, %llu bytes, %llu records\n",
+                    (unsigned long long)cli.chunker.objects, (unsigned long long)cli.chunker.bytes,
+                    (unsigned long long)cli.chunker.records);
     }
+#ifdef DDBS_WITH_S3
+    if (cli.s3) s3_close(cli.s3);
+#endif
+    free(object);
+    free(header);
     free(line);
     free(files);
     return status;
