@@ -420,26 +420,18 @@ static const uint8_t ddbs__numtab[9][7] = {
 };
 #define DDBS__NUM_ACCEPTS(st) ((0x12Cu >> (st)) & 1u)
 
-static unsigned ddbs__numcls(unsigned c)
-{
-    if (c >= '1' && c <= '9') return 4;
-    switch (c) {
-    case '-': return 1;
-    case '+': return 2;
-    case '0': return 3;
-    case '.': return 5;
-    case 'e': case 'E': return 6;
-    default: return 0;
-    }
-}
+/* Byte classes: bits 0-2 the number class, bit 3 set for base64 letters. */
+static const uint8_t ddbs__cls[256] = {
+    0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0, 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+    0,0,0,0,0,0,0,0,0,0,0,8|2,0,1,5,8,  8|3,8|4,8|4,8|4,8|4,8|4,8|4,8|4,8|4,8|4,0,0,0,0,0,0,
+    0,8,8,8,8,8|6,8,8,8,8,8,8,8,8,8,8, 8,8,8,8,8,8,8,8,8,8,8,0,0,0,0,0,
+    0,8,8,8,8,8|6,8,8,8,8,8,8,8,8,8,8, 8,8,8,8,8,8,8,8,8,8,8,0,0,0,0,0,
+};
+static unsigned ddbs__numcls(unsigned c) { return ddbs__cls[c] & 7u; }
 
 static int ddbs__is_ws(unsigned c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
-static int ddbs__is_b64(unsigned c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '+' || c == '/';
-}
+static int ddbs__is_b64(unsigned c) { return (ddbs__cls[c] & 8u) != 0; }
 
 /* Base64 as DynamoDB writes it: groups of four, '=' padding only at the end.
    States 0-3: position in the group; 4: one '=' seen, one more due; 5: padded, done. */
@@ -494,6 +486,33 @@ static size_t ddbs__scan_str(const unsigned char *s, size_t j, size_t n)
     return j;
 }
 
+/* First non-whitespace position at or after i (s[i] is whitespace): pretty-printed events
+   are one-third indentation, so runs are skipped 16 bytes at a time where SSE2 is there. */
+static size_t ddbs__skip_ws(const unsigned char *s, size_t i, size_t n)
+{
+#ifdef DDBS__SSE2
+    const __m128i sp = _mm_set1_epi8(' '), nl = _mm_set1_epi8('\n');
+    const __m128i cr = _mm_set1_epi8('\r'), tab = _mm_set1_epi8('\t');
+    while (n - i >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, sp), _mm_cmpeq_epi8(x, nl)),
+                                 _mm_or_si128(_mm_cmpeq_epi8(x, cr), _mm_cmpeq_epi8(x, tab)));
+        unsigned mask = (unsigned)_mm_movemask_epi8(m) ^ 0xFFFFu;
+        if (mask) {
+#if defined(__GNUC__) || defined(__clang__)
+            return i + (size_t)__builtin_ctz(mask);
+#else
+            while (!(mask & 1u)) { mask >>= 1; i++; }
+            return i;
+#endif
+        }
+        i += 16;
+    }
+#endif
+    while (i < n && ddbs__is_ws(s[i])) i++;
+    return i;
+}
+
 /* Valid byte ranges after a UTF-8 lead byte (RFC 3629: no overlongs, no surrogates, no
    code points past U+10FFFF). Returns the number of continuation bytes, or -1. */
 static int ddbs__u8lead(unsigned c, uint8_t *lo, uint8_t *hi)
@@ -535,7 +554,14 @@ static int ddbs__put(ddbs_parser *p, const char *s, size_t n)
     return 0;
 }
 
-static int ddbs__put1(ddbs_parser *p, char c) { return ddbs__put(p, &c, 1); }
+static int ddbs__put1(ddbs_parser *p, char c)
+{
+    if (p->dst == DDBS__D_LINE && p->out_len < p->opt.buf_size - 2) {
+        p->opt.buf[p->out_len++] = c;
+        return 0;
+    }
+    return ddbs__put(p, &c, 1);
+}
 
 /* Copies input bytes s[0..n) that start at stream offset at; on overflow the error offset is
    the first byte that did not fit, whatever the chunking. */
@@ -561,10 +587,9 @@ static int ddbs__putz(ddbs_parser *p, const char *z)
 static int ddbs__tok_is(const ddbs_parser *p, const char *z)
 {
     size_t n = 0;
-    while (z[n]) n++;
-    if (n != p->toklen) return 0;
-    while (n--) if (p->tok[n] != z[n]) return 0;
-    return 1;
+    if (p->tok[0] != z[0]) return 0;
+    while (z[n] && n < p->toklen && p->tok[n] == z[n]) n++;
+    return !z[n] && n == p->toklen;
 }
 
 static unsigned ddbs__top(const ddbs_parser *p) { return p->stack[p->depth - 1] & 0x7Fu; }
@@ -751,6 +776,32 @@ static int ddbs__seen(ddbs_parser *p, uint32_t bit, unsigned role)
     return 0;
 }
 
+/* Index of a type tag in "S N B BOOL NULL M L SS NS BS", or 10: by length and bytes, as
+   this runs once per attribute value. */
+static unsigned ddbs__tag(const char *t, unsigned n)
+{
+    switch (n) {
+    case 1:
+        switch (t[0]) {
+        case 'S': return 0;
+        case 'N': return 1;
+        case 'B': return 2;
+        case 'M': return 5;
+        case 'L': return 6;
+        default: return 10;
+        }
+    case 2:
+        if (t[1] != 'S') return 10;
+        return t[0] == 'S' ? 7u : t[0] == 'N' ? 8u : t[0] == 'B' ? 9u : 10u;
+    case 4:
+        if (t[0] == 'B' && t[1] == 'O' && t[2] == 'O' && t[3] == 'L') return 3;
+        if (t[0] == 'N' && t[1] == 'U' && t[2] == 'L' && t[3] == 'L') return 4;
+        return 10;
+    default:
+        return 10;
+    }
+}
+
 /* A key ended: decide what its value means. */
 static int ddbs__key_end(ddbs_parser *p)
 {
@@ -776,14 +827,15 @@ static int ddbs__key_end(ddbs_parser *p)
         }
         return ddbs__put1(p, ':');
     case DDBS__R_AV:
-        for (k = 0; k < 10; k++) {
-            if (ddbs__tok_is(p, tags[k])) {
+        k = ddbs__tag(p->tok, p->toklen);
+        {
+            if (k < 10) {
                 p->next = roles[k];
                 p->ctype = (uint8_t)k;
                 p->stack[p->depth - 1] = DDBS__R_AV_DONE;
                 if (p->opt.format == DDBS_FORMAT_DDB) {
                     int e;
-                    if ((e = ddbs__put1(p, '"')) != 0 || (e = ddbs__putz(p, tags[k])) != 0)
+                    if ((e = ddbs__put1(p, '"')) != 0 || (e = ddbs__put(p, tags[k], p->toklen)) != 0)
                         return e;
                     return ddbs__put(p, "\":", 2);
                 }
@@ -1234,6 +1286,8 @@ static int ddbs__str_bytes(ddbs_parser *p, const unsigned char *s, size_t n, uin
 {
     unsigned f = p->sflags;
     size_t i;
+    if (f == (DDBS__SF_OUT | DDBS__SF_QUOTE) || f == (DDBS__SF_OUT | DDBS__SF_QUOTE | DDBS__SF_KEY))
+        return p->dst ? ddbs__put_in(p, s, n, at, err_at) : 0;  /* the common case: a copy */
     if (f & DDBS__SF_CAP) {
         size_t room = DDBS__TOK_CAP - p->toklen, m = n < room ? n : room;
         DDBS_MEMCPY(p->tok + p->toklen, s, m);
@@ -1384,7 +1438,10 @@ DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t l
             i++;
             continue;
         case DDBS__S_TOP:
-            while (ddbs__is_ws(c)) { if (++i == len) goto done; c = s[i]; }
+            if (ddbs__is_ws(c)) {
+                if ((i = ddbs__skip_ws(s, i, len)) == len) goto done;
+                c = s[i];
+            }
             if (c == '{') {
                 p->doc_off = base + i;
                 p->depth = 0;
@@ -1401,7 +1458,10 @@ DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t l
                  c == 'f' || c == 'n') ? DDBS_E_NOT_STREAM : DDBS_E_SYNTAX;
             goto fail;
         case DDBS__S_OBJ_FIRST: case DDBS__S_KEY:
-            while (ddbs__is_ws(c)) { if (++i == len) goto done; c = s[i]; }
+            if (ddbs__is_ws(c)) {
+                if ((i = ddbs__skip_ws(s, i, len)) == len) goto done;
+                c = s[i];
+            }
             if (c == '}' && p->st == DDBS__S_OBJ_FIRST) goto close;
             if (c != '"') { e = DDBS_E_SYNTAX; at = base + i; goto fail; }
             p->tok_off = base + i;
@@ -1414,19 +1474,28 @@ DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t l
             i++;
             continue;
         case DDBS__S_COLON:
-            while (ddbs__is_ws(c)) { if (++i == len) goto done; c = s[i]; }
+            if (ddbs__is_ws(c)) {
+                if ((i = ddbs__skip_ws(s, i, len)) == len) goto done;
+                c = s[i];
+            }
             if (c != ':') { e = DDBS_E_SYNTAX; at = base + i; goto fail; }
             p->st = DDBS__S_VALUE;
             i++;
             continue;
         case DDBS__S_ARR_FIRST:
-            while (ddbs__is_ws(c)) { if (++i == len) goto done; c = s[i]; }
+            if (ddbs__is_ws(c)) {
+                if ((i = ddbs__skip_ws(s, i, len)) == len) goto done;
+                c = s[i];
+            }
             if (c == ']') goto close;
             p->next = ddbs__elem(ddbs__top(p));
             p->st = DDBS__S_VALUE;
             continue;
         case DDBS__S_VALUE:
-            while (ddbs__is_ws(c)) { if (++i == len) goto done; c = s[i]; }
+            if (ddbs__is_ws(c)) {
+                if ((i = ddbs__skip_ws(s, i, len)) == len) goto done;
+                c = s[i];
+            }
             p->tok_off = at = base + i;
             switch (c) {
             case '{':
@@ -1462,7 +1531,10 @@ DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t l
             i++;
             continue;
         case DDBS__S_AFTER:
-            while (ddbs__is_ws(c)) { if (++i == len) goto done; c = s[i]; }
+            if (ddbs__is_ws(c)) {
+                if ((i = ddbs__skip_ws(s, i, len)) == len) goto done;
+                c = s[i];
+            }
             if (c == ',') {
                 unsigned raw = p->stack[p->depth - 1], r = raw & 0x7Fu;
                 if (p->dst && r != DDBS__R_SKIP && (e = ddbs__put1(p, ',')) != 0) {
