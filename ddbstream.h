@@ -122,6 +122,10 @@ typedef struct ddbs_record {
     const char *sequence;       size_t sequence_len;      /* empty when absent */
     const char *time;           size_t time_len;          /* ApproximateCreationDateTime */
     uint64_t index;             /* 0-based position among all records read */
+    uint32_t time_unit;         /* 1, 1000 or 1000000 when the input says (Kinesis precision,
+                                   export micros); 0: guess (see ddbs_time_seconds) */
+    const char *image[3];       /* record shape: Keys, NewImage, OldImage objects inside the */
+    size_t image_len[3];        /* line (plain or typed, as the format says), or NULL */
 } ddbs_record;
 
 /* Called for each selected record before the sink: return 0 to pass the line on to the
@@ -151,6 +155,16 @@ typedef struct ddbs_options {
 #define DDBS__META_CAP 768    /* eventName 32, eventID 128, SequenceNumber 64, time 64,
                                  userIdentity 480 bytes at most, as written */
 
+/* Scanner position; a parser has a second one for documents inside base64 payloads. */
+typedef struct ddbs__scan {
+    uint64_t tok_off, doc_off;     /* where the current token and document started */
+    uint16_t hexv, hisur;          /* \uXXXX being read; a high surrogate waiting for its pair */
+    uint8_t st, depth, next, sflags, nst, b64, u8need, u8lo, u8hi, hexn, lit, litn, toklen;
+    uint8_t doc_records;
+    uint8_t stack[DDBS_MAX_DEPTH];
+    char tok[DDBS__TOK_CAP];
+} ddbs__scan;
+
 typedef struct ddbs_parser {
     /* public, read-only */
     ddbs_result error;        /* first error; sticky */
@@ -164,18 +178,22 @@ typedef struct ddbs_parser {
     uint64_t skipped;         /* documents dropped by DDBS_F_SKIP_BAD */
     /* internal from here on: may change in any release */
     ddbs_options opt;
-    uint64_t tok_off, doc_off;
+    ddbs__scan sc;            /* where the scanner is */
+    ddbs__scan outer;         /* the outer document's, while a base64 payload is read */
     size_t out_len, seg_beg[3], seg_end[3];
     uint32_t seen;
     uint16_t mlen[5];
-    uint8_t st, depth, next, dst, sflags, nst, b64, u8need, u8lo, u8hi, hexn, lit, litn;
-    uint8_t toklen, ev, in_record, img, doc_records;
-    uint8_t col, ctype, header_sent, imgwant;
-    uint16_t hexv, hisur;     /* \uXXXX being read; a high surrogate waiting for its pair */
+    uint8_t dst, ev, in_record, img, col, ctype, header_sent, imgwant;
+    uint8_t kind;             /* record: stream, full export line, incremental export line */
+    uint8_t evbad;            /* eventName not INSERT/MODIFY/REMOVE: an error if it is a record */
+    uint8_t nested;           /* reading a base64 payload: no payloads inside it */
+    uint8_t kn, kpad, kesc;   /* base64 payload: characters in the group, '=' seen, after '\\' */
+    uint32_t tunit, kacc;
+    uint64_t ev_off, kdata_off, kdec;  /* eventName value; payload start; bytes decoded */
+    size_t kbn;
+    unsigned char kbuf[192];  /* decoded payload bytes waiting for the scanner */
     uint32_t kpos;            /* CSV: bytes of the attribute name matched so far */
     uint64_t cand;            /* CSV: columns the attribute name may still be */
-    uint8_t stack[DDBS_MAX_DEPTH];
-    char tok[DDBS__TOK_CAP];
     char meta[DDBS__META_CAP];
     uint32_t collen[DDBS_MAX_COLUMNS];
     uint8_t colmeta[DDBS_MAX_COLUMNS];                      /* 1 + meta field, or 0 */
@@ -346,7 +364,8 @@ enum {
     DDBS__S_STR, DDBS__S_ESC, DDBS__S_UHEX, DDBS__S_UTF8,
     DDBS__S_NUM, DDBS__S_LIT,
     DDBS__S_RESYNC,     /* --skip-bad: looking for a newline ... */
-    DDBS__S_RESYNC_NL   /* ... followed by '{' */
+    DDBS__S_RESYNC_NL,  /* ... followed by '{' */
+    DDBS__S_KDATA       /* in a base64 payload (Kinesis, Firehose): decoded and parsed */
 };
 
 /* What a value (or, for containers, each member) means: the record assembler's grammar. */
@@ -366,7 +385,16 @@ enum {
     DDBS__R_AV_DONE,    /* ... after it: only '}' may follow */
     DDBS__R_LIST, DDBS__R_SS, DDBS__R_NS, DDBS__R_BS,
     DDBS__R_V_S, DDBS__R_V_N, DDBS__R_V_B, DDBS__R_V_BOOL, DDBS__R_V_NULL,
-    DDBS__R_F_EVNAME, DDBS__R_F_EVID, DDBS__R_F_SEQ, DDBS__R_F_TIME  /* same order as meta */
+    DDBS__R_KREC,       /* Lambda Kinesis record: its "kinesis" holds the payload */
+    DDBS__R_KINESIS,    /* the "kinesis" object */
+    DDBS__R_FRECORDS,   /* Firehose "records" array */
+    DDBS__R_FREC,       /* one Firehose record */
+    DDBS__R_KDATA,      /* base64 "data": documents inside */
+    DDBS__R_XMETA,      /* incremental export "Metadata" */
+    DDBS__R_XWTS,       /* its WriteTimestampMicros: {"N":"..."} */
+    DDBS__R_F_EVNAME, DDBS__R_F_EVID, DDBS__R_F_SEQ, DDBS__R_F_TIME,  /* same order as meta */
+    DDBS__R_F_WTS,      /* the N text of WriteTimestampMicros, kept as the time */
+    DDBS__R_F_PREC      /* ApproximateCreationDateTimePrecision */
 };
 #define DDBS__ARR 0x80u   /* stack entry bit: the container is an array */
 
@@ -398,6 +426,11 @@ enum { DDBS__D_NONE, DDBS__D_LINE, DDBS__D_META };
 #define DDBS__SEEN_OLD     0x080u
 #define DDBS__SEEN_SEQ     0x100u
 #define DDBS__SEEN_TIME    0x200u
+#define DDBS__SEEN_PREC    0x400u
+#define DDBS__SEEN_XMETA   0x800u
+
+/* What kind of record a document or Records element turned out to be. */
+enum { DDBS__K_STREAM, DDBS__K_FULL, DDBS__K_INCR };
 
 /* The line is built at buf + DDBS__HEAD; the metadata prefix is written just before it at
    the end, so fields may arrive in any order and still leave in a fixed one without moving
@@ -538,6 +571,13 @@ DDBS_API const char *ddbs_strerror(ddbs_result r)
     return (unsigned)r < (unsigned)DDBS__RESULT_COUNT ? text[r] : "unknown ddbs_result";
 }
 
+static size_t ddbs__strlen(const char *z)
+{
+    size_t n = 0;
+    while (z[n]) n++;
+    return n;
+}
+
 static int ddbs__put(ddbs_parser *p, const char *s, size_t n)
 {
     if (p->dst == DDBS__D_LINE) {
@@ -587,17 +627,17 @@ static int ddbs__putz(ddbs_parser *p, const char *z)
 static int ddbs__tok_is(const ddbs_parser *p, const char *z)
 {
     size_t n = 0;
-    if (p->tok[0] != z[0]) return 0;
-    while (z[n] && n < p->toklen && p->tok[n] == z[n]) n++;
-    return !z[n] && n == p->toklen;
+    if (p->sc.tok[0] != z[0]) return 0;
+    while (z[n] && n < p->sc.toklen && p->sc.tok[n] == z[n]) n++;
+    return !z[n] && n == p->sc.toklen;
 }
 
-static unsigned ddbs__top(const ddbs_parser *p) { return p->stack[p->depth - 1] & 0x7Fu; }
+static unsigned ddbs__top(const ddbs_parser *p) { return p->sc.stack[p->sc.depth - 1] & 0x7Fu; }
 
 static int ddbs__push(ddbs_parser *p, unsigned role)
 {
-    if (p->depth >= DDBS_MAX_DEPTH) return DDBS_E_DEPTH;
-    p->stack[p->depth++] = (uint8_t)role;
+    if (p->sc.depth >= DDBS_MAX_DEPTH) return DDBS_E_DEPTH;
+    p->sc.stack[p->sc.depth++] = (uint8_t)role;
     return 0;
 }
 
@@ -606,6 +646,9 @@ static void ddbs__record_begin(ddbs_parser *p)
     p->in_record = 1;
     p->seen = 0;
     p->ev = 0;
+    p->evbad = 0;
+    p->kind = DDBS__K_STREAM;
+    p->tunit = 0;
     DDBS_MEMSET(p->mlen, 0, sizeof p->mlen);
     DDBS_MEMSET(p->seg_beg, 0, sizeof p->seg_beg);
     DDBS_MEMSET(p->seg_end, 0, sizeof p->seg_end);
@@ -617,23 +660,23 @@ static const char *const ddbs__img_name[3] = { "Keys", "NewImage", "OldImage" };
 /* CSV: is the value starting now a whole cell, i.e. a top-level attribute of an image? */
 static int ddbs__in_cell(const ddbs_parser *p)
 {
-    return p->opt.format == DDBS_FORMAT_CSV && p->depth >= 2 &&
-           (p->stack[p->depth - 1] & 0x7Fu) == DDBS__R_AV_DONE &&
-           (p->stack[p->depth - 2] & 0x7Fu) == DDBS__R_IMAGE;
+    return p->opt.format == DDBS_FORMAT_CSV && p->sc.depth >= 2 &&
+           (p->sc.stack[p->sc.depth - 1] & 0x7Fu) == DDBS__R_AV_DONE &&
+           (p->sc.stack[p->sc.depth - 2] & 0x7Fu) == DDBS__R_IMAGE;
 }
 
-/* A value starts; p->next says what it must be. kind: '{' '[' '"' '0' (number) 't' 'f' 'n'.
+/* A value starts; p->sc.next says what it must be. kind: '{' '[' '"' '0' (number) 't' 'f' 'n'.
    Returns 0 or an error for a value of the wrong kind. */
 static int ddbs__begin(ddbs_parser *p, unsigned kind)
 {
-    unsigned r = p->next, typed = p->opt.format == DDBS_FORMAT_DDB;
+    unsigned r = p->sc.next, typed = p->opt.format == DDBS_FORMAT_DDB;
     int obj = kind == '{', arr = kind == '[', str = kind == '"';
     switch (r) {
     case DDBS__R_SKIP:
-        p->sflags = 0;
+        p->sc.sflags = 0;
         return obj ? ddbs__push(p, r) : arr ? ddbs__push(p, r | DDBS__ARR) : 0;
     case DDBS__R_RAW:
-        p->sflags = DDBS__SF_OUT | DDBS__SF_QUOTE;
+        p->sc.sflags = DDBS__SF_OUT | DDBS__SF_QUOTE;
         if (obj || arr) {
             int e = ddbs__push(p, r | (arr ? DDBS__ARR : 0u));
             return e ? e : ddbs__put1(p, obj ? '{' : '[');
@@ -683,13 +726,31 @@ static int ddbs__begin(ddbs_parser *p, unsigned kind)
             return e;
         return ddbs__put(p, "\":{", 3);
     }
+    case DDBS__R_KINESIS: case DDBS__R_FREC: case DDBS__R_XMETA: case DDBS__R_XWTS:
+        return obj ? ddbs__push(p, r) : DDBS_E_SCHEMA;
+    case DDBS__R_FRECORDS:
+        return arr ? ddbs__push(p, r | DDBS__ARR) : DDBS_E_SCHEMA;
+    case DDBS__R_KDATA:
+        return str ? 0 : DDBS_E_SCHEMA;
+    case DDBS__R_F_PREC:
+        if (!str) return DDBS_E_SCHEMA;
+        p->sc.sflags = DDBS__SF_CAP;
+        p->sc.toklen = 0;
+        return 0;
+    case DDBS__R_F_WTS:
+        if (!str) return DDBS_E_SCHEMA;
+        p->dst = DDBS__D_META + DDBS__M_TIME;
+        p->mlen[DDBS__M_TIME] = 0;
+        p->sc.sflags = DDBS__SF_OUT | DDBS__SF_NUM;
+        p->sc.nst = 0;
+        return 0;
     case DDBS__R_F_EVNAME: case DDBS__R_F_EVID: case DDBS__R_F_SEQ: case DDBS__R_F_TIME:
         if (kind == 'n') return 0;
         if (!str && !(r == DDBS__R_F_TIME && kind == '0')) return DDBS_E_SCHEMA;
         p->dst = (uint8_t)(DDBS__D_META + (r - DDBS__R_F_EVNAME));
         p->mlen[r - DDBS__R_F_EVNAME] = 0;
         /* a time written as a string keeps its quotes, so it leaves as it came */
-        p->sflags = (uint8_t)(DDBS__SF_OUT | (r == DDBS__R_F_TIME ? DDBS__SF_QUOTE : 0u));
+        p->sc.sflags = (uint8_t)(DDBS__SF_OUT | (r == DDBS__R_F_TIME ? DDBS__SF_QUOTE : 0u));
         return 0;
     case DDBS__R_AV:
         if (!obj) return DDBS_E_ATTR;
@@ -715,18 +776,18 @@ static int ddbs__begin(ddbs_parser *p, unsigned kind)
             return e ? e : ddbs__put1(p, '[');
         }
     case DDBS__R_V_S:
-        p->sflags = ddbs__in_cell(p) ? DDBS__SF_OUT | DDBS__SF_DECODE : DDBS__SF_OUT | DDBS__SF_QUOTE;
+        p->sc.sflags = ddbs__in_cell(p) ? DDBS__SF_OUT | DDBS__SF_DECODE : DDBS__SF_OUT | DDBS__SF_QUOTE;
         return str ? 0 : DDBS_E_ATTR;
     case DDBS__R_V_B:
-        p->sflags = (uint8_t)(DDBS__SF_OUT | DDBS__SF_B64 |
+        p->sc.sflags = (uint8_t)(DDBS__SF_OUT | DDBS__SF_B64 |
                               (ddbs__in_cell(p) ? DDBS__SF_DECODE : DDBS__SF_QUOTE));
-        p->b64 = 0;
+        p->sc.b64 = 0;
         return str ? 0 : DDBS_E_ATTR;
     case DDBS__R_V_N:
-        p->sflags = (uint8_t)(DDBS__SF_OUT | DDBS__SF_NUM |
+        p->sc.sflags = (uint8_t)(DDBS__SF_OUT | DDBS__SF_NUM |
                               (!ddbs__in_cell(p) && (typed || (p->opt.flags & DDBS_F_NUMBERS_AS_STRINGS)) ?
                                DDBS__SF_QUOTE : 0u));
-        p->nst = 0;
+        p->sc.nst = 0;
         return str ? 0 : DDBS_E_NUMBER;
     case DDBS__R_V_BOOL:
         return kind == 't' || kind == 'f' ? 0 : DDBS_E_ATTR;
@@ -742,28 +803,28 @@ static int ddbs__key_begin(ddbs_parser *p)
 {
     switch (ddbs__top(p)) {
     case DDBS__R_SKIP:
-        p->sflags = DDBS__SF_KEY;
+        p->sc.sflags = DDBS__SF_KEY;
         return 0;
     case DDBS__R_IMAGE:
         if (p->opt.format == DDBS_FORMAT_CSV) {
             unsigned c;
-            p->sflags = DDBS__SF_KEY | DDBS__SF_DECODE | DDBS__SF_MATCH;
+            p->sc.sflags = DDBS__SF_KEY | DDBS__SF_DECODE | DDBS__SF_MATCH;
             p->kpos = 0;
             p->cand = 0;
             for (c = 0; c < p->opt.ncolumns; c++)
                 if (!p->colmeta[c]) p->cand |= (uint64_t)1 << c;
             return 0;
         }
-        p->sflags = DDBS__SF_KEY | DDBS__SF_OUT | DDBS__SF_QUOTE;
+        p->sc.sflags = DDBS__SF_KEY | DDBS__SF_OUT | DDBS__SF_QUOTE;
         return 0;
     case DDBS__R_RAW: case DDBS__R_UIDOBJ: case DDBS__R_MAP:
-        p->sflags = DDBS__SF_KEY | DDBS__SF_OUT | DDBS__SF_QUOTE;
+        p->sc.sflags = DDBS__SF_KEY | DDBS__SF_OUT | DDBS__SF_QUOTE;
         return 0;
     case DDBS__R_AV_DONE:
         return DDBS_E_ATTR;  /* a second type tag */
     default:
-        p->sflags = DDBS__SF_KEY | DDBS__SF_CAP;
-        p->toklen = 0;
+        p->sc.sflags = DDBS__SF_KEY | DDBS__SF_CAP;
+        p->sc.toklen = 0;
         return 0;
     }
 }
@@ -772,7 +833,7 @@ static int ddbs__seen(ddbs_parser *p, uint32_t bit, unsigned role)
 {
     if (p->seen & bit) return DDBS_E_SCHEMA;  /* the same field twice */
     p->seen |= bit;
-    p->next = (uint8_t)role;
+    p->sc.next = (uint8_t)role;
     return 0;
 }
 
@@ -812,14 +873,14 @@ static int ddbs__key_end(ddbs_parser *p)
     unsigned top = ddbs__top(p), k;
     switch (top) {
     case DDBS__R_SKIP:
-        p->next = DDBS__R_SKIP;
+        p->sc.next = DDBS__R_SKIP;
         return 0;
     case DDBS__R_RAW: case DDBS__R_UIDOBJ:
-        p->next = DDBS__R_RAW;
+        p->sc.next = DDBS__R_RAW;
         return ddbs__put1(p, ':');
     case DDBS__R_IMAGE: case DDBS__R_MAP:
-        p->next = DDBS__R_AV;
-        if (p->sflags & DDBS__SF_MATCH) {
+        p->sc.next = DDBS__R_AV;
+        if (p->sc.sflags & DDBS__SF_MATCH) {
             p->col = 0xFF;
             for (k = 0; k < p->opt.ncolumns; k++)
                 if (((p->cand >> k) & 1u) && p->collen[k] == p->kpos) { p->col = (uint8_t)k; break; }
@@ -827,15 +888,15 @@ static int ddbs__key_end(ddbs_parser *p)
         }
         return ddbs__put1(p, ':');
     case DDBS__R_AV:
-        k = ddbs__tag(p->tok, p->toklen);
+        k = ddbs__tag(p->sc.tok, p->sc.toklen);
         {
             if (k < 10) {
-                p->next = roles[k];
+                p->sc.next = roles[k];
                 p->ctype = (uint8_t)k;
-                p->stack[p->depth - 1] = DDBS__R_AV_DONE;
+                p->sc.stack[p->sc.depth - 1] = DDBS__R_AV_DONE;
                 if (p->opt.format == DDBS_FORMAT_DDB) {
                     int e;
-                    if ((e = ddbs__put1(p, '"')) != 0 || (e = ddbs__put(p, tags[k], p->toklen)) != 0)
+                    if ((e = ddbs__put1(p, '"')) != 0 || (e = ddbs__put(p, tags[k], p->sc.toklen)) != 0)
                         return e;
                     return ddbs__put(p, "\":", 2);
                 }
@@ -844,26 +905,64 @@ static int ddbs__key_end(ddbs_parser *p)
         }
         return DDBS_E_ATTR;  /* not one of the ten type tags */
     case DDBS__R_DOC: case DDBS__R_RECORD:  /* a document may be a bare record */
-        if (top == DDBS__R_DOC && ddbs__tok_is(p, "Records")) {
-            if (p->doc_records) return DDBS_E_SCHEMA;
-            p->doc_records = 1;
-            p->next = DDBS__R_RECORDS;
+        if (top == DDBS__R_DOC) {
+            /* an event (Lambda, GetRecords, or Firehose with its lowercase "records") */
+            int fh = !p->nested && ddbs__tok_is(p, "records");
+            if (fh || ddbs__tok_is(p, "Records")) {
+                if (p->sc.doc_records) return DDBS_E_SCHEMA;
+                p->sc.doc_records = 1;
+                p->sc.next = fh ? DDBS__R_FRECORDS : DDBS__R_RECORDS;
+                return 0;
+            }
+            /* export lines: {"Item":..} or {"Metadata":..,"Keys":..,"NewImage":..,..} */
+            if (ddbs__tok_is(p, "Item")) {
+                p->kind = DDBS__K_FULL;
+                return ddbs__seen(p, DDBS__SEEN_NEW, DDBS__R_IMG_NEW);
+            }
+            if (ddbs__tok_is(p, "Metadata") || ddbs__tok_is(p, "Keys") ||
+                ddbs__tok_is(p, "NewImage") || ddbs__tok_is(p, "OldImage")) {
+                p->kind = DDBS__K_INCR;
+                if (p->sc.tok[0] == 'M') return ddbs__seen(p, DDBS__SEEN_XMETA, DDBS__R_XMETA);
+                top = DDBS__R_DDB;
+                goto images;
+            }
+        } else if (!p->nested && ddbs__tok_is(p, "kinesis")) {
+            /* a Lambda Kinesis record: a wrapper, its payload holds the records */
+            p->sc.stack[p->sc.depth - 1] = DDBS__R_KREC;
+            p->sc.next = DDBS__R_KINESIS;
             return 0;
         }
         if (ddbs__tok_is(p, "eventName")) return ddbs__seen(p, DDBS__SEEN_EVNAME, DDBS__R_F_EVNAME);
         if (ddbs__tok_is(p, "eventID")) return ddbs__seen(p, DDBS__SEEN_EVID, DDBS__R_F_EVID);
         if (ddbs__tok_is(p, "dynamodb")) return ddbs__seen(p, DDBS__SEEN_DDB, DDBS__R_DDB);
         if (ddbs__tok_is(p, "userIdentity")) return ddbs__seen(p, DDBS__SEEN_UID, DDBS__R_UID);
-        p->next = DDBS__R_SKIP;
+        p->sc.next = DDBS__R_SKIP;
         return 0;
     case DDBS__R_DDB:
+    images:
         if (ddbs__tok_is(p, "Keys")) return ddbs__seen(p, DDBS__SEEN_KEYS, DDBS__R_IMG_KEYS);
         if (ddbs__tok_is(p, "NewImage")) return ddbs__seen(p, DDBS__SEEN_NEW, DDBS__R_IMG_NEW);
         if (ddbs__tok_is(p, "OldImage")) return ddbs__seen(p, DDBS__SEEN_OLD, DDBS__R_IMG_OLD);
         if (ddbs__tok_is(p, "SequenceNumber")) return ddbs__seen(p, DDBS__SEEN_SEQ, DDBS__R_F_SEQ);
-        if (ddbs__tok_is(p, "ApproximateCreationDateTime"))
+        if (top == DDBS__R_DDB && ddbs__tok_is(p, "ApproximateCreationDateTime"))
             return ddbs__seen(p, DDBS__SEEN_TIME, DDBS__R_F_TIME);
-        p->next = DDBS__R_SKIP;
+        if (top == DDBS__R_DDB && ddbs__tok_is(p, "ApproximateCreationDateTimePrecision"))
+            return ddbs__seen(p, DDBS__SEEN_PREC, DDBS__R_F_PREC);
+        p->sc.next = DDBS__R_SKIP;
+        return 0;
+    case DDBS__R_KINESIS: case DDBS__R_FREC:
+        p->sc.next = ddbs__tok_is(p, "data") ? DDBS__R_KDATA : DDBS__R_SKIP;
+        return 0;
+    case DDBS__R_XMETA:
+        if (ddbs__tok_is(p, "WriteTimestampMicros")) return ddbs__seen(p, DDBS__SEEN_TIME, DDBS__R_XWTS);
+        p->sc.next = DDBS__R_SKIP;
+        return 0;
+    case DDBS__R_XWTS:
+        if (!ddbs__tok_is(p, "N")) return DDBS_E_SCHEMA;
+        p->sc.next = DDBS__R_F_WTS;
+        return 0;
+    case DDBS__R_KREC:
+        p->sc.next = DDBS__R_SKIP;
         return 0;
     default:
         DDBS_ASSERT(0);
@@ -876,6 +975,7 @@ static uint8_t ddbs__elem(unsigned top)
 {
     switch (top) {
     case DDBS__R_RECORDS: return DDBS__R_RECORD;
+    case DDBS__R_FRECORDS: return DDBS__R_FREC;
     case DDBS__R_LIST: return DDBS__R_AV;
     case DDBS__R_SS: return DDBS__R_V_S;
     case DDBS__R_NS: return DDBS__R_V_N;
@@ -905,12 +1005,14 @@ static size_t ddbs__prefix(const ddbs_parser *p, char *d, int item)
     static const char *const item_names[4] = {
         "\"_eventName\":", "\"_eventID\":", "\"_SequenceNumber\":",
         "\"_ApproximateCreationDateTime\":" };
+    static const char *const wts[2] = { "\"WriteTimestampMicros\":", "\"_WriteTimestampMicros\":" };
     size_t n = 0;
     unsigned k, nf = item ? ((p->opt.flags & DDBS_F_ITEM_META) ? 4u : 0u) : 5u, first = 1;
 #define DDBS__EMIT(ptr, len) do { if (d) DDBS_MEMCPY(d + n, (ptr), (len)); n += (len); } while (0)
     DDBS__EMIT("{", 1);
     for (k = 0; k < nf; k++) {
-        const char *name = item ? item_names[k] : rec_names[k];
+        const char *name = k == DDBS__M_TIME && p->kind == DDBS__K_INCR ? wts[item] :
+                           item ? item_names[k] : rec_names[k];
         size_t nl = 0, vl = p->mlen[k];
         /* strings other than the time (which keeps its own form) get their quotes back */
         int quote = k < DDBS__M_TIME;
@@ -1057,7 +1159,12 @@ static int ddbs__record_end(ddbs_parser *p)
     size_t start, end, L;
     ddbs_record rec;
     int item = p->opt.shape == DDBS_SHAPE_ITEM;
-    if (!(p->seen & DDBS__SEEN_DDB) || !p->ev) return DDBS_E_SCHEMA;
+    if (p->kind == DDBS__K_STREAM && (!(p->seen & DDBS__SEEN_DDB) || !p->ev)) return DDBS_E_SCHEMA;
+    if (p->kind == DDBS__K_FULL) p->ev = DDBS_EV_INSERT;
+    if (p->kind == DDBS__K_INCR)  /* no eventName in exports: what the images say */
+        p->ev = (uint8_t)((p->seen & DDBS__SEEN_NEW) ?
+                          ((p->seen & DDBS__SEEN_OLD) ? DDBS_EV_MODIFY : DDBS_EV_INSERT) :
+                          DDBS_EV_REMOVE);
     p->in_record = 0;
     DDBS_MEMSET(&rec, 0, sizeof rec);
     rec.index = p->records_in++;
@@ -1074,11 +1181,22 @@ static int ddbs__record_end(ddbs_parser *p)
         int e = ddbs__csv_row(p, &start, &end);
         if (e) return e;
     } else if (!item) {
+        unsigned k;
         ddbs__order_images(p);
         L = ddbs__prefix(p, NULL, 0);
-        start = DDBS__HEAD - L;
-        ddbs__prefix(p, b + start, 0);
+        if (L == 1 && p->out_len > DDBS__HEAD) {  /* no metadata (export lines) */
+            start = DDBS__HEAD;
+            b[start] = '{';
+        } else {
+            start = DDBS__HEAD - L;
+            ddbs__prefix(p, b + start, 0);
+        }
         end = p->out_len;
+        for (k = 0; k < 3; k++) {
+            if (!p->seg_beg[k] || !p->seg_end[k]) continue;
+            rec.image[k] = b + p->seg_beg[k] + ddbs__strlen(ddbs__img_name[k]) + 4;
+            rec.image_len[k] = (size_t)(b + p->seg_end[k] - rec.image[k]);
+        }
     } else {
         /* the item: NewImage, or OldImage for a REMOVE, or else the Keys */
         unsigned k = p->ev == DDBS_EV_REMOVE ? 2u : 1u;
@@ -1118,6 +1236,7 @@ static int ddbs__record_end(ddbs_parser *p)
     rec.sequence_len = p->mlen[DDBS__M_SEQ];
     rec.time = p->meta + ddbs__moff[DDBS__M_TIME];
     rec.time_len = p->mlen[DDBS__M_TIME];
+    rec.time_unit = p->tunit;
     if (rec.time_len >= 2 && rec.time[0] == '"') { rec.time++; rec.time_len -= 2; }
     if (p->opt.on_record) {
         int r = p->opt.on_record(p->opt.user, &rec);
@@ -1130,12 +1249,12 @@ static int ddbs__record_end(ddbs_parser *p)
     return 0;
 }
 
-/* A container closes with byte c. */
-static int ddbs__close(ddbs_parser *p, unsigned c)
+/* A container closes with byte c (at stream offset *at, which an error may move). */
+static int ddbs__close(ddbs_parser *p, unsigned c, uint64_t *at)
 {
-    unsigned raw = p->stack[p->depth - 1], r = raw & 0x7Fu;
+    unsigned raw = p->sc.stack[p->sc.depth - 1], r = raw & 0x7Fu;
     if ((c == ']') != ((raw & DDBS__ARR) != 0)) return DDBS_E_SYNTAX;
-    p->depth--;
+    p->sc.depth--;
     switch (r) {
     case DDBS__R_RAW: case DDBS__R_MAP: case DDBS__R_LIST: case DDBS__R_SS: case DDBS__R_NS:
     case DDBS__R_BS:
@@ -1161,12 +1280,20 @@ static int ddbs__close(ddbs_parser *p, unsigned c)
         }
         return p->opt.format == DDBS_FORMAT_DDB ? ddbs__put1(p, '}') : 0;
     case DDBS__R_RECORD:
+        if (p->evbad) { *at = p->ev_off; return DDBS_E_SCHEMA; }
         return ddbs__record_end(p);
-    case DDBS__R_DOC:
-        p->documents++;
-        if (p->doc_records) return 0;  /* its records went out one by one */
-        if (p->seen & DDBS__SEEN_DDB) return ddbs__record_end(p);
+    case DDBS__R_KREC:
         p->in_record = 0;
+        return 0;
+    case DDBS__R_DOC:
+        if (!p->nested) p->documents++;
+        if (p->sc.doc_records) return 0;  /* its records went out one by one */
+        if ((p->seen & DDBS__SEEN_DDB) || p->kind != DDBS__K_STREAM) {
+            if (p->evbad) { *at = p->ev_off; return DDBS_E_SCHEMA; }
+            return ddbs__record_end(p);
+        }
+        p->in_record = 0;
+        *at = p->sc.doc_off;
         return DDBS_E_NOT_STREAM;
     default:
         return 0;
@@ -1177,10 +1304,10 @@ static int ddbs__close(ddbs_parser *p, unsigned c)
 static int ddbs__str_end(ddbs_parser *p)
 {
     int e = 0;
-    unsigned r = p->next;
-    if ((p->sflags & DDBS__SF_NUM) && !DDBS__NUM_ACCEPTS(p->nst)) return DDBS_E_NUMBER;
-    if ((p->sflags & DDBS__SF_B64) && p->b64 != 0 && p->b64 != 5) return DDBS_E_BASE64;
-    if (p->sflags & DDBS__SF_QUOTE) e = ddbs__put1(p, '"');
+    unsigned r = p->sc.next;
+    if ((p->sc.sflags & DDBS__SF_NUM) && !DDBS__NUM_ACCEPTS(p->sc.nst)) return DDBS_E_NUMBER;
+    if ((p->sc.sflags & DDBS__SF_B64) && p->sc.b64 != 0 && p->sc.b64 != 5) return DDBS_E_BASE64;
+    if (p->sc.sflags & DDBS__SF_QUOTE) e = ddbs__put1(p, '"');
     if (r >= DDBS__R_F_EVNAME) {
         p->dst = DDBS__D_NONE;
         if (r == DDBS__R_F_EVNAME) {
@@ -1189,7 +1316,14 @@ static int ddbs__str_end(ddbs_parser *p)
             p->ev = (uint8_t)(n != 6 ? 0u : ddbs__mem_has(v, 6, "INSERT") ? DDBS_EV_INSERT :
                               ddbs__mem_has(v, 6, "MODIFY") ? DDBS_EV_MODIFY :
                               ddbs__mem_has(v, 6, "REMOVE") ? DDBS_EV_REMOVE : 0u);
-            if (!p->ev) return DDBS_E_SCHEMA;
+            /* judged when the record ends: a Kinesis wrapper has "aws:kinesis:record" */
+            p->evbad = !p->ev;
+            p->ev_off = p->sc.tok_off;
+        } else if (r == DDBS__R_F_PREC) {
+            p->tunit = ddbs__tok_is(p, "MICROSECOND") ? 1000000u :
+                       ddbs__tok_is(p, "MILLISECOND") ? 1000u : 0u;
+        } else if (r == DDBS__R_F_WTS) {
+            p->tunit = 1000000u;
         }
     }
     return e;
@@ -1199,7 +1333,7 @@ static int ddbs__str_end(ddbs_parser *p)
 static int ddbs__scalar_end(ddbs_parser *p, unsigned kind)
 {
     static const char *const lits[3] = { "true", "false", "null" };
-    unsigned r = p->next;
+    unsigned r = p->sc.next;
     if (kind == '0') {
         if (r == DDBS__R_F_TIME) p->dst = DDBS__D_NONE;
         return 0;
@@ -1207,8 +1341,8 @@ static int ddbs__scalar_end(ddbs_parser *p, unsigned kind)
     if (r == DDBS__R_RAW || r == DDBS__R_V_BOOL)
         return ddbs__putz(p, lits[kind == 't' ? 0 : kind == 'f' ? 1 : 2]);
     if (r == DDBS__R_V_NULL) {
-        if (p->opt.format == DDBS_FORMAT_CSV && ddbs__top(p) == DDBS__R_AV_DONE && p->depth >= 2 &&
-            (p->stack[p->depth - 2] & 0x7Fu) == DDBS__R_IMAGE)
+        if (p->opt.format == DDBS_FORMAT_CSV && ddbs__top(p) == DDBS__R_AV_DONE && p->sc.depth >= 2 &&
+            (p->sc.stack[p->sc.depth - 2] & 0x7Fu) == DDBS__R_IMAGE)
             return 0;  /* an empty cell */
         return ddbs__putz(p, p->opt.format == DDBS_FORMAT_DDB ? "true" : "null");
     }
@@ -1231,8 +1365,8 @@ static void ddbs__match(ddbs_parser *p, const unsigned char *s, size_t n)
 static int ddbs__text(ddbs_parser *p, const unsigned char *b, size_t n, uint64_t at,
                       uint64_t *err_at)
 {
-    if (p->sflags & DDBS__SF_MATCH) ddbs__match(p, b, n);
-    if ((p->sflags & DDBS__SF_OUT) && p->dst) {
+    if (p->sc.sflags & DDBS__SF_MATCH) ddbs__match(p, b, n);
+    if ((p->sc.sflags & DDBS__SF_OUT) && p->dst) {
         int e = ddbs__put(p, (const char *)b, n);
         if (e) { *err_at = at; return e; }
     }
@@ -1247,9 +1381,9 @@ static int ddbs__text_unit(ddbs_parser *p, unsigned u, uint64_t at, uint64_t *er
     unsigned char b[4];
     uint32_t cp = u;
     int e;
-    if (p->hisur) {
-        unsigned hi = p->hisur;
-        p->hisur = 0;
+    if (p->sc.hisur) {
+        unsigned hi = p->sc.hisur;
+        p->sc.hisur = 0;
         if (u >= 0xDC00 && u <= 0xDFFF) {
             cp = 0x10000u + ((uint32_t)(hi - 0xD800u) << 10) + (u - 0xDC00u);
             u = 0x10000;  /* handled */
@@ -1259,7 +1393,7 @@ static int ddbs__text_unit(ddbs_parser *p, unsigned u, uint64_t at, uint64_t *er
         }
     }
     if (u == DDBS__NO_UNIT) return 0;
-    if (u >= 0xD800 && u <= 0xDBFF) { p->hisur = (uint16_t)u; return 0; }
+    if (u >= 0xD800 && u <= 0xDBFF) { p->sc.hisur = (uint16_t)u; return 0; }
     if (u >= 0xDC00 && u <= 0xDFFF) cp = 0xFFFD;
     if (cp < 0x80) { b[0] = (unsigned char)cp; return ddbs__text(p, b, 1, at, err_at); }
     if (cp < 0x800) {
@@ -1284,30 +1418,30 @@ static int ddbs__text_unit(ddbs_parser *p, unsigned u, uint64_t at, uint64_t *er
 static int ddbs__str_bytes(ddbs_parser *p, const unsigned char *s, size_t n, uint64_t at,
                            uint64_t *err_at)
 {
-    unsigned f = p->sflags;
+    unsigned f = p->sc.sflags;
     size_t i;
     if (f == (DDBS__SF_OUT | DDBS__SF_QUOTE) || f == (DDBS__SF_OUT | DDBS__SF_QUOTE | DDBS__SF_KEY))
         return p->dst ? ddbs__put_in(p, s, n, at, err_at) : 0;  /* the common case: a copy */
     if (f & DDBS__SF_CAP) {
-        size_t room = DDBS__TOK_CAP - p->toklen, m = n < room ? n : room;
-        DDBS_MEMCPY(p->tok + p->toklen, s, m);
-        p->toklen = (uint8_t)(p->toklen + m);
-        if (n > room) p->toklen = DDBS__TOK_CAP;  /* too long to be a key we know */
+        size_t room = DDBS__TOK_CAP - p->sc.toklen, m = n < room ? n : room;
+        DDBS_MEMCPY(p->sc.tok + p->sc.toklen, s, m);
+        p->sc.toklen = (uint8_t)(p->sc.toklen + m);
+        if (n > room) p->sc.toklen = DDBS__TOK_CAP;  /* too long to be a key we know */
     }
     if (f & DDBS__SF_NUM) {
         for (i = 0; i < n; i++) {
-            uint8_t nx = ddbs__numtab[p->nst][ddbs__numcls(s[i])];
+            uint8_t nx = ddbs__numtab[p->sc.nst][ddbs__numcls(s[i])];
             if (nx == 0xFF) { *err_at = at + i; return DDBS_E_NUMBER; }
-            p->nst = nx;
+            p->sc.nst = nx;
         }
     }
     if (f & DDBS__SF_B64) {
         for (i = 0; i < n; i++)
-            if (ddbs__b64_step(&p->b64, s[i])) { *err_at = at + i; return DDBS_E_BASE64; }
+            if (ddbs__b64_step(&p->sc.b64, s[i])) { *err_at = at + i; return DDBS_E_BASE64; }
     }
     if (f & DDBS__SF_DECODE) {
         int e;
-        if (n && p->hisur && (e = ddbs__text_unit(p, DDBS__NO_UNIT, at, err_at)) != 0) return e;
+        if (n && p->sc.hisur && (e = ddbs__text_unit(p, DDBS__NO_UNIT, at, err_at)) != 0) return e;
         if (f & DDBS__SF_MATCH) ddbs__match(p, s, n);
     }
     if ((f & DDBS__SF_OUT) && p->dst) return ddbs__put_in(p, s, n, at, err_at);
@@ -1315,13 +1449,6 @@ static int ddbs__str_bytes(ddbs_parser *p, const unsigned char *s, size_t n, uin
 }
 
 /* ------------------------------------------------------------------ driver ------------ */
-
-static size_t ddbs__strlen(const char *z)
-{
-    size_t n = 0;
-    while (z[n]) n++;
-    return n;
-}
 
 /* CSV column names: 1..DDBS_MAX_COLUMNS, no NULL, no duplicates. Fills lengths and the
    metadata index of each; returns 0 or -1. */
@@ -1398,7 +1525,7 @@ DDBS_API ddbs_result ddbs_parser_init(ddbs_parser *p, const ddbs_options *opt)
         return DDBS_E_ARG;
     }
     p->opt = *opt;
-    p->st = DDBS__S_BOM0;
+    p->sc.st = DDBS__S_BOM0;
     return DDBS_OK;
 }
 
@@ -1416,25 +1543,24 @@ static ddbs_result ddbs__fail(ddbs_parser *p, int code, uint64_t at)
     return p->error;
 }
 
-DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t len)
+/* Runs the scanner and the record assembler over s[*pos..len), whose s[0] is at stream
+   offset base, until the end of s, an error (returned, with its offset in *at_out) or the
+   start of a base64 payload (p->nested set). *pos is where it stopped. */
+static int ddbs__run(ddbs_parser *p, const unsigned char *s, size_t *pos, size_t len,
+                     uint64_t base, uint64_t *at_out)
 {
-    const unsigned char *s = (const unsigned char *)data;
-    size_t i = 0;
-    uint64_t base, at = 0;
+    size_t i = *pos;
+    uint64_t at = 0;
     int e = 0;
-    if (!p) return DDBS_E_ARG;
-    if (p->error) return p->error;
-    if (!s) return len ? ddbs__fail(p, DDBS_E_ARG, p->offset) : DDBS_OK;
-    base = p->offset;
     while (i < len) {
         unsigned c = s[i];
-        switch (p->st) {
+        switch (p->sc.st) {
         case DDBS__S_BOM0:
-            if (c == 0xEF) { p->st = DDBS__S_BOM1; i++; } else p->st = DDBS__S_TOP;
+            if (c == 0xEF) { p->sc.st = DDBS__S_BOM1; i++; } else p->sc.st = DDBS__S_TOP;
             continue;
         case DDBS__S_BOM1: case DDBS__S_BOM2:
-            if (c != (p->st == DDBS__S_BOM1 ? 0xBBu : 0xBFu)) { e = DDBS_E_UTF8; at = base + i; goto fail; }
-            p->st = (uint8_t)(p->st == DDBS__S_BOM1 ? DDBS__S_BOM2 : DDBS__S_TOP);
+            if (c != (p->sc.st == DDBS__S_BOM1 ? 0xBBu : 0xBFu)) { e = DDBS_E_UTF8; at = base + i; goto fail; }
+            p->sc.st = (uint8_t)(p->sc.st == DDBS__S_BOM1 ? DDBS__S_BOM2 : DDBS__S_TOP);
             i++;
             continue;
         case DDBS__S_TOP:
@@ -1443,13 +1569,13 @@ DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t l
                 c = s[i];
             }
             if (c == '{') {
-                p->doc_off = base + i;
-                p->depth = 0;
-                p->doc_records = 0;
+                p->sc.doc_off = base + i;
+                p->sc.depth = 0;
+                p->sc.doc_records = 0;
                 ddbs__record_begin(p);
                 p->in_record = 0;
-                p->stack[p->depth++] = DDBS__R_DOC;
-                p->st = DDBS__S_OBJ_FIRST;
+                p->sc.stack[p->sc.depth++] = DDBS__R_DOC;
+                p->sc.st = DDBS__S_OBJ_FIRST;
                 i++;
                 continue;
             }
@@ -1462,15 +1588,15 @@ DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t l
                 if ((i = ddbs__skip_ws(s, i, len)) == len) goto done;
                 c = s[i];
             }
-            if (c == '}' && p->st == DDBS__S_OBJ_FIRST) goto close;
+            if (c == '}' && p->sc.st == DDBS__S_OBJ_FIRST) goto close;
             if (c != '"') { e = DDBS_E_SYNTAX; at = base + i; goto fail; }
-            p->tok_off = base + i;
+            p->sc.tok_off = base + i;
             if ((e = ddbs__key_begin(p)) != 0 ||
-                ((p->sflags & DDBS__SF_QUOTE) && p->dst && (e = ddbs__put1(p, '"')) != 0)) {
+                ((p->sc.sflags & DDBS__SF_QUOTE) && p->dst && (e = ddbs__put1(p, '"')) != 0)) {
                 at = base + i;
                 goto fail;
             }
-            p->st = DDBS__S_STR;
+            p->sc.st = DDBS__S_STR;
             i++;
             continue;
         case DDBS__S_COLON:
@@ -1479,7 +1605,7 @@ DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t l
                 c = s[i];
             }
             if (c != ':') { e = DDBS_E_SYNTAX; at = base + i; goto fail; }
-            p->st = DDBS__S_VALUE;
+            p->sc.st = DDBS__S_VALUE;
             i++;
             continue;
         case DDBS__S_ARR_FIRST:
@@ -1488,41 +1614,55 @@ DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t l
                 c = s[i];
             }
             if (c == ']') goto close;
-            p->next = ddbs__elem(ddbs__top(p));
-            p->st = DDBS__S_VALUE;
+            p->sc.next = ddbs__elem(ddbs__top(p));
+            p->sc.st = DDBS__S_VALUE;
             continue;
         case DDBS__S_VALUE:
             if (ddbs__is_ws(c)) {
                 if ((i = ddbs__skip_ws(s, i, len)) == len) goto done;
                 c = s[i];
             }
-            p->tok_off = at = base + i;
+            p->sc.tok_off = at = base + i;
             switch (c) {
             case '{':
                 if ((e = ddbs__begin(p, '{')) != 0) goto fail;
-                p->st = DDBS__S_OBJ_FIRST;
+                p->sc.st = DDBS__S_OBJ_FIRST;
                 break;
             case '[':
                 if ((e = ddbs__begin(p, '[')) != 0) goto fail;
-                p->st = DDBS__S_ARR_FIRST;
+                p->sc.st = DDBS__S_ARR_FIRST;
                 break;
             case '"':
                 if ((e = ddbs__begin(p, '"')) != 0 ||
-                    ((p->sflags & DDBS__SF_QUOTE) && p->dst && (e = ddbs__put1(p, '"')) != 0))
+                    ((p->sc.sflags & DDBS__SF_QUOTE) && p->dst && (e = ddbs__put1(p, '"')) != 0))
                     goto fail;
-                p->st = DDBS__S_STR;
+                p->sc.st = DDBS__S_STR;
+                if (p->sc.next == DDBS__R_KDATA) {
+                    /* a payload: the outer scanner waits while its documents are read */
+                    p->outer = p->sc;
+                    DDBS_MEMSET(&p->sc, 0, sizeof p->sc);
+                    p->sc.st = DDBS__S_TOP;
+                    p->nested = 1;
+                    p->kn = p->kpad = p->kesc = 0;
+                    p->kacc = 0;
+                    p->kdec = 0;
+                    p->kbn = 0;
+                    p->kdata_off = base + i + 1;
+                    i++;
+                    goto done;
+                }
                 break;
             case 't': case 'f': case 'n':
                 if ((e = ddbs__begin(p, c)) != 0) goto fail;
-                p->lit = (uint8_t)(c == 't' ? 0 : c == 'f' ? 1 : 2);
-                p->litn = 1;
-                p->st = DDBS__S_LIT;
+                p->sc.lit = (uint8_t)(c == 't' ? 0 : c == 'f' ? 1 : 2);
+                p->sc.litn = 1;
+                p->sc.st = DDBS__S_LIT;
                 break;
             default:
                 if (c == '-' || (c >= '0' && c <= '9')) {
                     if ((e = ddbs__begin(p, '0')) != 0) goto fail;
-                    p->nst = 0;
-                    p->st = DDBS__S_NUM;
+                    p->sc.nst = 0;
+                    p->sc.st = DDBS__S_NUM;
                     continue;  /* the number state takes this byte */
                 }
                 e = DDBS_E_SYNTAX;
@@ -1536,16 +1676,16 @@ DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t l
                 c = s[i];
             }
             if (c == ',') {
-                unsigned raw = p->stack[p->depth - 1], r = raw & 0x7Fu;
+                unsigned raw = p->sc.stack[p->sc.depth - 1], r = raw & 0x7Fu;
                 if (p->dst && r != DDBS__R_SKIP && (e = ddbs__put1(p, ',')) != 0) {
                     at = base + i;
                     goto fail;
                 }
                 if (raw & DDBS__ARR) {
-                    p->next = ddbs__elem(r);
-                    p->st = DDBS__S_VALUE;
+                    p->sc.next = ddbs__elem(r);
+                    p->sc.st = DDBS__S_VALUE;
                 } else {
-                    p->st = DDBS__S_KEY;
+                    p->sc.st = DDBS__S_KEY;
                 }
                 i++;
                 continue;
@@ -1569,10 +1709,10 @@ DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t l
                     for (; k < len; k++, need--, lo = 0x80, hi = 0xBF)
                         if (s[k] < lo || s[k] > hi) { e = DDBS_E_UTF8; at = base + k; goto fail; }
                     if ((e = ddbs__str_bytes(p, s + i, len - i, base + i, &at)) != 0) goto fail;
-                    p->u8need = (uint8_t)need;  /* the loop counted down what it saw */
-                    p->u8lo = lo;
-                    p->u8hi = hi;
-                    p->st = DDBS__S_UTF8;
+                    p->sc.u8need = (uint8_t)need;  /* the loop counted down what it saw */
+                    p->sc.u8lo = lo;
+                    p->sc.u8hi = hi;
+                    p->sc.st = DDBS__S_UTF8;
                     i = len;
                     goto done;
                 }
@@ -1590,28 +1730,28 @@ DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t l
             if (c == '"') {
                 i++;
                 at = base + j;
-                if (p->hisur && (e = ddbs__text_unit(p, DDBS__NO_UNIT, at, &at)) != 0) goto fail;
-                if (p->sflags & DDBS__SF_KEY) {
-                    if ((p->sflags & DDBS__SF_QUOTE) && p->dst && (e = ddbs__put1(p, '"')) != 0) goto fail;
-                    if ((e = ddbs__key_end(p)) != 0) { at = p->tok_off; goto fail; }
-                    p->st = DDBS__S_COLON;
+                if (p->sc.hisur && (e = ddbs__text_unit(p, DDBS__NO_UNIT, at, &at)) != 0) goto fail;
+                if (p->sc.sflags & DDBS__SF_KEY) {
+                    if ((p->sc.sflags & DDBS__SF_QUOTE) && p->dst && (e = ddbs__put1(p, '"')) != 0) goto fail;
+                    if ((e = ddbs__key_end(p)) != 0) { at = p->sc.tok_off; goto fail; }
+                    p->sc.st = DDBS__S_COLON;
                 } else {
                     if ((e = ddbs__str_end(p)) != 0) {
-                        if (e == DDBS_E_SCHEMA) at = p->tok_off;
+                        if (e == DDBS_E_SCHEMA) at = p->sc.tok_off;
                         goto fail;
                     }
-                    p->st = DDBS__S_AFTER;
+                    p->sc.st = DDBS__S_AFTER;
                 }
                 continue;
             }
             if (c == '\\') {
                 at = base + j;
-                if (p->sflags & DDBS__SF_NUM) { e = DDBS_E_NUMBER; goto fail; }
-                if (!(p->sflags & DDBS__SF_DECODE) &&
+                if (p->sc.sflags & DDBS__SF_NUM) { e = DDBS_E_NUMBER; goto fail; }
+                if (!(p->sc.sflags & DDBS__SF_DECODE) &&
                     (e = ddbs__str_bytes(p, s + j, 1, at, &at)) != 0 && e != DDBS_E_BASE64)
                     goto fail;
                 e = 0;
-                p->st = DDBS__S_ESC;
+                p->sc.st = DDBS__S_ESC;
                 i++;
                 continue;
             }
@@ -1620,25 +1760,25 @@ DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t l
             goto fail;
         }
         case DDBS__S_ESC: {
-            unsigned f = p->sflags;
+            unsigned f = p->sc.sflags;
             at = base + i;
             if (c == 'u') {
-                p->hexn = 0;
-                p->hexv = 0;
-                p->st = DDBS__S_UHEX;
+                p->sc.hexn = 0;
+                p->sc.hexv = 0;
+                p->sc.st = DDBS__S_UHEX;
             } else if (c == '"' || c == '\\' || c == '/' || c == 'b' || c == 'f' || c == 'n' ||
                        c == 'r' || c == 't') {
-                p->st = DDBS__S_STR;
+                p->sc.st = DDBS__S_STR;
             } else {
                 e = DDBS_E_SYNTAX;
                 goto fail;
             }
             /* base64 sees the escaped character: only \/ makes sense there */
-            if ((f & DDBS__SF_B64) && (c != '/' || ddbs__b64_step(&p->b64, '/'))) {
+            if ((f & DDBS__SF_B64) && (c != '/' || ddbs__b64_step(&p->sc.b64, '/'))) {
                 e = DDBS_E_BASE64;
                 goto fail;
             }
-            p->sflags = (uint8_t)(f & ~DDBS__SF_B64);
+            p->sc.sflags = (uint8_t)(f & ~DDBS__SF_B64);
             if (!(f & DDBS__SF_DECODE)) {
                 e = ddbs__str_bytes(p, s + i, 1, at, &at);
             } else if (c != 'u') {
@@ -1647,7 +1787,7 @@ DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t l
                 while ((unsigned char)from[k] != c) k++;
                 e = ddbs__text_unit(p, (unsigned char)to[k], at, &at);
             }
-            p->sflags = (uint8_t)f;
+            p->sc.sflags = (uint8_t)f;
             if (e) goto fail;
             i++;
             continue;
@@ -1658,59 +1798,59 @@ DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t l
                 e = DDBS_E_SYNTAX;
                 goto fail;
             }
-            p->hexv = (uint16_t)(((unsigned)p->hexv << 4) |
+            p->sc.hexv = (uint16_t)(((unsigned)p->sc.hexv << 4) |
                                  (c <= '9' ? c - '0' : (c | 0x20u) - 'a' + 10u));
-            if (!(p->sflags & DDBS__SF_DECODE) && (e = ddbs__str_bytes(p, s + i, 1, at, &at)) != 0)
+            if (!(p->sc.sflags & DDBS__SF_DECODE) && (e = ddbs__str_bytes(p, s + i, 1, at, &at)) != 0)
                 goto fail;
-            if (++p->hexn == 4) {
-                p->st = DDBS__S_STR;
-                if ((p->sflags & DDBS__SF_DECODE) && (e = ddbs__text_unit(p, p->hexv, at, &at)) != 0)
+            if (++p->sc.hexn == 4) {
+                p->sc.st = DDBS__S_STR;
+                if ((p->sc.sflags & DDBS__SF_DECODE) && (e = ddbs__text_unit(p, p->sc.hexv, at, &at)) != 0)
                     goto fail;
             }
             i++;
             continue;
         case DDBS__S_UTF8:
             at = base + i;
-            if (c < p->u8lo || c > p->u8hi) { e = DDBS_E_UTF8; goto fail; }
+            if (c < p->sc.u8lo || c > p->sc.u8hi) { e = DDBS_E_UTF8; goto fail; }
             if ((e = ddbs__str_bytes(p, s + i, 1, at, &at)) != 0) goto fail;
-            p->u8lo = 0x80;
-            p->u8hi = 0xBF;
-            if (--p->u8need == 0) p->st = DDBS__S_STR;
+            p->sc.u8lo = 0x80;
+            p->sc.u8hi = 0xBF;
+            if (--p->sc.u8need == 0) p->sc.st = DDBS__S_STR;
             i++;
             continue;
         case DDBS__S_NUM: {
             size_t j = i;
-            uint8_t st = p->nst, nx;
+            uint8_t st = p->sc.nst, nx;
             while (j < len && (nx = ddbs__numtab[st][ddbs__numcls(s[j])]) != 0xFF) { st = nx; j++; }
-            p->nst = st;
+            p->sc.nst = st;
             if (p->dst && j > i && (e = ddbs__put_in(p, s + i, j - i, base + i, &at)) != 0)
                 goto fail;
             i = j;
             if (j == len) goto done;
             if (!DDBS__NUM_ACCEPTS(st)) { e = DDBS_E_SYNTAX; at = base + j; goto fail; }
             if ((e = ddbs__scalar_end(p, '0')) != 0) { at = base + j; goto fail; }
-            p->st = DDBS__S_AFTER;
+            p->sc.st = DDBS__S_AFTER;
             continue;
         }
         case DDBS__S_LIT: {
             static const char *const lits[3] = { "true", "false", "null" };
-            const char *z = lits[p->lit];
-            if (c != (unsigned char)z[p->litn]) { e = DDBS_E_SYNTAX; at = base + i; goto fail; }
+            const char *z = lits[p->sc.lit];
+            if (c != (unsigned char)z[p->sc.litn]) { e = DDBS_E_SYNTAX; at = base + i; goto fail; }
             i++;
-            if (z[++p->litn] == 0) {
+            if (z[++p->sc.litn] == 0) {
                 if ((e = ddbs__scalar_end(p, (unsigned char)z[0])) != 0) { at = base + i - 1; goto fail; }
-                p->st = DDBS__S_AFTER;
+                p->sc.st = DDBS__S_AFTER;
             }
             continue;
         }
         case DDBS__S_RESYNC:
             while (c != '\n') { if (++i == len) goto done; c = s[i]; }
-            p->st = DDBS__S_RESYNC_NL;
+            p->sc.st = DDBS__S_RESYNC_NL;
             i++;
             continue;
         case DDBS__S_RESYNC_NL:
-            if (c == '{') p->st = DDBS__S_TOP;
-            else { p->st = (uint8_t)(c == '\n' ? DDBS__S_RESYNC_NL : DDBS__S_RESYNC); i++; }
+            if (c == '{') p->sc.st = DDBS__S_TOP;
+            else { p->sc.st = (uint8_t)(c == '\n' ? DDBS__S_RESYNC_NL : DDBS__S_RESYNC); i++; }
             continue;
         default:
             DDBS_ASSERT(0);
@@ -1720,18 +1860,120 @@ DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t l
         }
     close:
         at = base + i;
-        e = ddbs__close(p, c);
+        e = ddbs__close(p, c, &at);
         i++;
-        if (p->depth == 0) {
-            p->st = DDBS__S_TOP;
-            if (e == DDBS_E_NOT_STREAM) at = p->doc_off;
+        if (p->sc.depth == 0) {
+            p->sc.st = DDBS__S_TOP;
             if (e) goto fail;  /* the document itself is whole: no resync needed */
             continue;
         }
-        p->st = DDBS__S_AFTER;
+        p->sc.st = DDBS__S_AFTER;
         if (e) goto fail;
         continue;
-    fail:
+    }
+done:
+    *pos = i;
+    return 0;
+fail:
+    *pos = i;
+    *at_out = at;
+    return e;
+}
+
+/* Base64 digit values; 0xFF: not one. */
+static unsigned ddbs__b64val(unsigned c)
+{
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    return c == '+' ? 62u : c == '/' ? 63u : 0xFFu;
+}
+
+/* Scans the decoded payload bytes waiting in kbuf. An error offset inside the payload is
+   mapped back to the base64 group it came from. */
+static int ddbs__inner(ddbs_parser *p, uint64_t *at)
+{
+    size_t k = 0;
+    uint64_t iat = 0;
+    int e = p->kbn ? ddbs__run(p, p->kbuf, &k, p->kbn, p->kdec, &iat) : 0;
+    DDBS_ASSERT(e || k == p->kbn);
+    p->kdec += p->kbn;
+    p->kbn = 0;
+    if (e) *at = p->kdata_off + iat / 3 * 4;
+    return e;
+}
+
+/* Inside a base64 payload string: decode, scan the documents in it, and at its closing
+   quote hand back to the outer document. Escapes: only \/ (some encoders write it). */
+static int ddbs__payload(ddbs_parser *p, const unsigned char *s, size_t *pos, size_t len,
+                         uint64_t base, uint64_t *at)
+{
+    size_t i = *pos;
+    int e = 0, end = 0;
+    for (; i < len; i++) {
+        unsigned c = s[i], v;
+        if (p->kesc) {
+            p->kesc = 0;
+            if (c != '/') { e = DDBS_E_BASE64; *at = base + i; break; }
+        } else if (c == '\\') {
+            p->kesc = 1;
+            continue;
+        } else if (c == '"') {
+            end = 1;
+            break;
+        }
+        v = ddbs__b64val(c);
+        if (p->kpad == 4 || (c == '=' ? p->kn < 2 : (v == 0xFF || p->kpad))) {
+            e = DDBS_E_BASE64;
+            *at = base + i;
+            break;
+        }
+        p->kacc = (p->kacc << 6) | (c == '=' ? 0u : v);
+        p->kpad = (uint8_t)(p->kpad + (c == '='));
+        if (++p->kn == 4) {
+            p->kbuf[p->kbn++] = (unsigned char)(p->kacc >> 16);
+            if (p->kpad < 2) p->kbuf[p->kbn++] = (unsigned char)(p->kacc >> 8);
+            if (p->kpad < 1) p->kbuf[p->kbn++] = (unsigned char)p->kacc;
+            if (p->kpad) p->kpad = 4;  /* padded: the payload must end here */
+            p->kn = 0;
+            p->kacc = 0;
+            if (p->kbn > sizeof p->kbuf - 3 && (e = ddbs__inner(p, at)) != 0) break;
+        }
+    }
+    if (!e) e = ddbs__inner(p, at);
+    if (!e && end) {
+        if (p->kn || p->kesc) {
+            e = DDBS_E_BASE64;
+            *at = base + i;
+        } else if (p->sc.st != DDBS__S_TOP && p->sc.st != DDBS__S_RESYNC &&
+                   p->sc.st != DDBS__S_RESYNC_NL) {
+            e = DDBS_E_TRUNCATED;  /* the payload ended inside a document */
+            *at = base + i;
+        }
+        i++;
+    }
+    if (e || end) {
+        p->sc = p->outer;
+        p->sc.st = DDBS__S_AFTER;
+        p->nested = 0;
+    }
+    *pos = i;
+    return e;
+}
+
+DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)data;
+    size_t i = 0;
+    uint64_t base, at = 0;
+    int e;
+    if (!p) return DDBS_E_ARG;
+    if (p->error) return p->error;
+    if (!s) return len ? ddbs__fail(p, DDBS_E_ARG, p->offset) : DDBS_OK;
+    base = p->offset;
+    while (i < len) {
+        e = p->nested ? ddbs__payload(p, s, &i, len, base, &at) : ddbs__run(p, s, &i, len, base, &at);
+        if (!e) continue;
         if (!(p->opt.flags & DDBS_F_SKIP_BAD) || e == DDBS_E_SINK) {
             p->offset = base + len;
             return ddbs__fail(p, e, at);
@@ -1740,15 +1982,11 @@ DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t l
         if (p->opt.on_error) p->opt.on_error(p->opt.user, (ddbs_result)e, at, p->records_in + 1);
         p->dst = DDBS__D_NONE;
         p->in_record = 0;
-        if (p->depth == 0 && p->st == DDBS__S_TOP && i > 0 && at < base + i) {
-            /* the error closed a whole document: carry on with the next one */
-        } else {
-            p->st = DDBS__S_RESYNC;
-        }
-        p->depth = 0;
-        e = 0;
+        /* an error that closed a whole document needs no resync: carry on with the next */
+        if (!(p->sc.depth == 0 && p->sc.st == DDBS__S_TOP && at < base + i))
+            p->sc.st = DDBS__S_RESYNC;
+        p->sc.depth = 0;
     }
-done:
     p->offset = base + len;
     return DDBS_OK;
 }
@@ -1757,7 +1995,11 @@ DDBS_API ddbs_result ddbs_parser_finish(ddbs_parser *p)
 {
     if (!p) return DDBS_E_ARG;
     if (p->error) return p->error;
-    switch (p->st) {
+    if (p->nested) {  /* the input ended inside a base64 payload */
+        p->sc = p->outer;
+        p->nested = 0;
+    }
+    switch (p->sc.st) {
     case DDBS__S_BOM0: case DDBS__S_TOP: case DDBS__S_RESYNC: case DDBS__S_RESYNC_NL:
         if (p->opt.format == DDBS_FORMAT_CSV && !p->header_sent && !(p->opt.flags & DDBS_F_PARSE_ONLY)) {
             int e;
@@ -1770,8 +2012,8 @@ DDBS_API ddbs_result ddbs_parser_finish(ddbs_parser *p)
             p->skipped++;
             if (p->opt.on_error)
                 p->opt.on_error(p->opt.user, DDBS_E_TRUNCATED, p->offset, p->records_in + 1);
-            p->st = DDBS__S_TOP;
-            p->depth = 0;
+            p->sc.st = DDBS__S_TOP;
+            p->sc.depth = 0;
             return DDBS_OK;
         }
         return ddbs__fail(p, DDBS_E_TRUNCATED, p->offset);
@@ -1962,7 +2204,7 @@ DDBS_API int ddbs_chunker_add(void *chunker, const ddbs_record *rec)
     size_t key_len = rec->sequence_len;
     char idx[20];
     if (c->error) return -1;
-    if (!ddbs_time_seconds(rec->time, rec->time_len, 0, &t)) hour = t / 3600;
+    if (!ddbs_time_seconds(rec->time, rec->time_len, rec->time_unit, &t)) hour = t / 3600;
     if (!key_len) { key = rec->event_id; key_len = rec->event_id_len; c->unordered = 1; }
     if (!key_len) { key = idx; key_len = ddbs__put_uint(idx, rec->index, 1); }
     if (!c->unordered && (c->objects || c->nrec) && !ddbs__seq_after(key, key_len, c->last, c->last_len))

@@ -506,8 +506,8 @@ int s3_put(s3_client *c, const char *key, const char *data, size_t len, char *er
 
     if (!klen) return fail(err, errcap, "PUT s3://%s/%s: empty object name", c->t.bucket, c->t.prefix);
     if (plen + klen > S3_KEY_MAX)
-        return fail(err, errcap, "PUT s3://%s/%s%s: key longer than %d bytes", c->t.bucket,
-                    c->t.prefix, key, S3_KEY_MAX);
+        return fail(err, errcap, "PUT s3://%s/%.40s...: key of %lu bytes, longer than %d",
+                    c->t.bucket, plen ? c->t.prefix : key, (unsigned long)(plen + klen), S3_KEY_MAX);
     memcpy(full, c->t.prefix, plen);
     memcpy(full + plen, key, klen + 1);
     if (!utf8_ok((const unsigned char *)full))

@@ -161,7 +161,11 @@ static inline int run_differs(const run *a, const run *b, char *why, size_t why_
                  (unsigned long long)b->f); \
         return 1; \
     }
-    RUN_CMP(rc) RUN_CMP(error_offset) RUN_CMP(error_record) RUN_CMP(records_in)
+    if (a->rc != b->rc) {
+        snprintf(why, why_size, "result '%s' vs '%s'", ddbs_strerror(a->rc), ddbs_strerror(b->rc));
+        return 1;
+    }
+    RUN_CMP(error_offset) RUN_CMP(error_record) RUN_CMP(records_in)
     RUN_CMP(records_out) RUN_CMP(bytes_out) RUN_CMP(documents) RUN_CMP(skipped)
     RUN_CMP(out_len) RUN_CMP(lines) RUN_CMP(bad_call) RUN_CMP(not_sticky) RUN_CMP(reports)
     for (k = 0; k < a->reports && k < RUN_MAX_REPORTS; k++) {

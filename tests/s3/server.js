@@ -5,15 +5,17 @@
 // Stops on SIGTERM/SIGINT, when stdin closes (--watch-stdin: the test process died), or after
 // --ttl seconds (default 120), so that nothing is left running.
 // Additions that real S3 has or that tests need:
-//  - the body of a PUT is checked against x-amz-content-sha256 (s3rver does not): mismatch is
-//    400 XAmzContentSHA256Mismatch and the object is removed, as S3 would not store it;
+//  - a PUT is stored whole or not at all, and only if its body matches x-amz-content-sha256
+//    (else 400 XAmzContentSHA256Mismatch), as S3 does and s3rver does not;
 //  - a key holding "__503xN__" gets 503 SlowDown for its first N PUTs, and "__resetxN__" has
 //    its connection dropped without an answer for its first N PUTs.
 'use strict';
+const { AsyncLocalStorage } = require('async_hooks');
 const crypto = require('crypto');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { pipeline, Readable, Transform } = require('stream');
 const S3rver = require('@20minutes/s3rver');
 
 const arg = (name, dflt) => {
@@ -34,6 +36,37 @@ const app = new S3rver({
   configureBuckets: [{ name: 'archive' }],
 });
 
+// S3 commits a PUT whole or not at all, and only if the body matches x-amz-content-sha256.
+// s3rver writes into the object file as bytes arrive (an aborted upload leaves it truncated)
+// and checks no payload hash, so its store's write is replaced: a temp file, hashed while
+// written, renamed over the object only when complete and matching.
+const als = new AsyncLocalStorage(); // the PUT being served: { want: hex hash or undefined }
+let seq = 0;
+app.store.putContent = (objectPath, content) =>
+  new Promise((resolve, reject) => {
+    const tmp = `${objectPath}.${process.pid}.${++seq}.partial`;
+    const md5 = crypto.createHash('md5');
+    const sha = crypto.createHash('sha256');
+    let size = 0;
+    const tap = new Transform({
+      transform(chunk, enc, cb) {
+        md5.update(chunk);
+        sha.update(chunk);
+        size += chunk.length;
+        cb(null, chunk);
+      },
+    });
+    const src = Buffer.isBuffer(content) ? Readable.from([content]) : content;
+    pipeline(src, tap, fs.createWriteStream(tmp), (err) => {
+      const want = (als.getStore() || {}).want;
+      if (!err && want && sha.digest('hex') !== want) {
+        err = Object.assign(new Error('sha256 mismatch'), { sha256Mismatch: true });
+      }
+      if (err) return fs.rm(tmp, { force: true }, () => reject(err));
+      fs.rename(tmp, objectPath, (e) => (e ? reject(e) : resolve([size, md5.digest('hex')])));
+    });
+  });
+
 const seen = new Map(); // key -> PUTs seen, for the fault hooks
 const xmlError = (ctx, status, code, message) => {
   ctx.status = status;
@@ -45,7 +78,6 @@ const xmlError = (ctx, status, code, message) => {
 app.middleware.unshift(async (ctx, next) => {
   const m = ctx.method === 'PUT' && /^\/([^/]+)\/(.+)$/.exec(ctx.path);
   if (!m) return next();
-  const bucket = decodeURIComponent(m[1]);
   const key = decodeURIComponent(m[2]);
   const n = (seen.get(key) || 0) + 1;
   seen.set(key, n);
@@ -59,14 +91,12 @@ app.middleware.unshift(async (ctx, next) => {
     ctx.req.resume(); // drain the body, keep the connection usable
     return xmlError(ctx, 503, 'SlowDown', 'Please reduce your request rate.');
   }
-  await next();
-  const want = ctx.get('x-amz-content-sha256');
-  if (ctx.status !== 200 || !/^[0-9a-f]{64}$/i.test(want)) return;
-  const file = app.store.getResourcePath(bucket, key, 'object');
-  const got = crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-  if (got !== want.toLowerCase()) {
-    await app.store.deleteObject(bucket, key);
-    ctx.remove('ETag');
+  const h = ctx.get('x-amz-content-sha256');
+  const want = /^[0-9a-f]{64}$/i.test(h) ? h.toLowerCase() : undefined;
+  try {
+    await als.run({ want }, next);
+  } catch (err) {
+    if (!err.sha256Mismatch) throw err;
     xmlError(ctx, 400, 'XAmzContentSHA256Mismatch',
       "The provided 'x-amz-content-sha256' header does not match what was computed.");
   }
