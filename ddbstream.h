@@ -67,7 +67,8 @@ extern "C" {
     R(E_FIELD_TOO_LONG, "record metadata field too long") \
     R(E_LINE_TOO_BIG, "record does not fit the line buffer") \
     R(E_SINK, "sink stopped the run") \
-    R(E_OBJECT_TOO_BIG, "one line is larger than max_object_bytes")
+    R(E_OBJECT_TOO_BIG, "one line is larger than max_object_bytes") \
+    R(E_NO_IMAGE, "record lacks the image this output needs")
 #define DDBS__ENUM(name, text) DDBS_##name,
 typedef enum ddbs_result { DDBS__RESULTS(DDBS__ENUM) DDBS__RESULT_COUNT } ddbs_result;
 #undef DDBS__ENUM
@@ -285,6 +286,48 @@ DDBS_API int ddbs_chunker_add(void *chunker, const ddbs_record *rec);
 
 /* Flushes the last object, if any. Returns DDBS_OK or the first error. */
 DDBS_API ddbs_result ddbs_chunker_finish(ddbs_chunker *c);
+
+/* ---- batch writer: records into DynamoDB BatchWriteItem request bodies ------------------- */
+
+#define DDBS_BATCH_MAX 25              /* requests per BatchWriteItem call */
+#define DDBS_BATCH_BYTES 16777216u     /* request size DynamoDB accepts */
+#define DDBS_BF_DELETE 1u              /* every record deletes its Keys ("a new item here
+                                          removes its twin there") */
+
+typedef struct ddbs_batch_options {
+    ddbs_sink_fn sink;        /* required: one body per call, a JSON line ending in '\n' */
+    void *user;
+    char *buf;                /* required: holds one body; a body never exceeds buf_size */
+    size_t buf_size;          /* >= 4096; more than DDBS_BATCH_BYTES is not used */
+    const char *table;        /* required: [A-Za-z0-9_.-]{3,255} */
+    uint32_t flags;           /* DDBS_BF_* */
+} ddbs_batch_options;
+
+typedef struct ddbs_batch {
+    ddbs_result error;        /* first error; sticky */
+    uint64_t error_record;    /* ddbs_record.index it concerns */
+    uint64_t bodies, requests;
+    /* internal */
+    ddbs_batch_options opt;
+    size_t len, table_len;
+    uint32_t n;
+    uint64_t key[DDBS_BATCH_MAX];  /* key hashes of the requests in the body */
+} ddbs_batch;
+
+/* Checks and copies the options; DDBS_E_ARG if one is missing or the table name is not
+   a DynamoDB table name. */
+DDBS_API ddbs_result ddbs_batch_init(ddbs_batch *b, const ddbs_batch_options *opt);
+
+/* Adds one record as a PutRequest of its NewImage (INSERT, MODIFY) or a DeleteRequest of its
+   Keys (REMOVE, or every record with DDBS_BF_DELETE). Needs the parser in DDBS_FORMAT_DDB,
+   record shape. A body goes to the sink when it holds 25 requests, when the next request
+   does not fit, or when the next request is for a key already in it (DynamoDB rejects such
+   a batch whole), so order is kept. Has the shape of ddbs_record_fn: returns 1, or -1 with
+   b->error set (DDBS_E_NO_IMAGE, DDBS_E_LINE_TOO_BIG, DDBS_E_SINK). */
+DDBS_API int ddbs_batch_add(void *batch, const ddbs_record *rec);
+
+/* Sends the last body, if any. Returns DDBS_OK or the first error. */
+DDBS_API ddbs_result ddbs_batch_finish(ddbs_batch *b);
 
 #ifdef __cplusplus
 }
@@ -2241,6 +2284,122 @@ DDBS_API ddbs_result ddbs_chunker_finish(ddbs_chunker *c)
     if (!c) return DDBS_E_ARG;
     if (!c->error) ddbs__flush_object(c);
     return c->error;
+}
+
+/* ------------------------------------------------------------ batch writer ------------ */
+
+DDBS_API ddbs_result ddbs_batch_init(ddbs_batch *b, const ddbs_batch_options *opt)
+{
+    size_t i;
+    if (!b) return DDBS_E_ARG;
+    DDBS_MEMSET(b, 0, sizeof *b);
+    b->error = DDBS_E_ARG;
+    if (!opt || !opt->sink || !opt->buf || opt->buf_size < 4096 || !opt->table) return DDBS_E_ARG;
+    b->opt = *opt;
+    if (b->opt.buf_size > DDBS_BATCH_BYTES) b->opt.buf_size = DDBS_BATCH_BYTES;
+    b->table_len = ddbs__strlen(opt->table);
+    if (b->table_len < 3 || b->table_len > 255) return DDBS_E_ARG;
+    for (i = 0; i < b->table_len; i++) {
+        char ch = opt->table[i];
+        if (!((ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+              ch == '_' || ch == '.' || ch == '-'))
+            return DDBS_E_ARG;
+    }
+    b->error = DDBS_OK;
+    return DDBS_OK;
+}
+
+/* A hash of a Keys object that does not depend on its attribute order: the sum of the
+   hashes of its top-level members. Equal keys always hash equal; a collision only splits
+   a body early. */
+static uint64_t ddbs__key_hash(const char *k, size_t n)
+{
+    uint64_t sum = 0, h = 1469598103934665603u;
+    size_t i;
+    int depth = 0, str = 0, esc = 0;
+    for (i = 1; i + 1 < n; i++) {  /* inside the outer braces */
+        char ch = k[i];
+        if (!str && depth == 0 && ch == ',') {
+            sum += h;
+            h = 1469598103934665603u;
+            continue;
+        }
+        h = (h ^ (unsigned char)ch) * 1099511628211u;
+        if (esc) esc = 0;
+        else if (str) { if (ch == '\\') esc = 1; else if (ch == '"') str = 0; }
+        else if (ch == '"') str = 1;
+        else if (ch == '{' || ch == '[') depth++;
+        else if (ch == '}' || ch == ']') depth--;
+    }
+    return sum + h;
+}
+
+static int ddbs__batch_send(ddbs_batch *b)
+{
+    if (!b->n) return 0;
+    DDBS_MEMCPY(b->opt.buf + b->len, "]}}\n", 4);
+    if (b->opt.sink(b->opt.user, b->opt.buf, b->len + 4)) {
+        b->error = DDBS_E_SINK;
+        return -1;
+    }
+    b->bodies++;
+    b->requests += b->n;
+    b->n = 0;
+    b->len = 0;
+    return 0;
+}
+
+DDBS_API int ddbs_batch_add(void *batch, const ddbs_record *rec)
+{
+    static const char put[] = "{\"PutRequest\":{\"Item\":", del[] = "{\"DeleteRequest\":{\"Key\":";
+    static const char lead[] = "{\"RequestItems\":{\"";
+    ddbs_batch *b = (ddbs_batch *)batch;
+    int is_del = rec->event == DDBS_EV_REMOVE || (b->opt.flags & DDBS_BF_DELETE);
+    const char *v = is_del ? rec->image[0] : rec->image[1];
+    size_t vn = is_del ? rec->image_len[0] : rec->image_len[1];
+    size_t head = sizeof lead - 1 + b->table_len + 3, req = is_del ? sizeof del - 1 : sizeof put - 1;
+    size_t need, i;
+    uint64_t h;
+    if (b->error) return -1;
+    if (!v || !rec->image[0]) {
+        b->error = DDBS_E_NO_IMAGE;
+        b->error_record = rec->index;
+        return -1;
+    }
+    h = ddbs__key_hash(rec->image[0], rec->image_len[0]);
+    need = 1 + req + vn + 2;  /* "," request item "}}" */
+    for (i = 0; i < b->n && b->key[i] != h; i++) {}
+    if (b->n && (b->n == DDBS_BATCH_MAX || i < b->n || b->len + need + 4 > b->opt.buf_size) &&
+        ddbs__batch_send(b))
+        return -1;
+    if (head + need + 4 > b->opt.buf_size) {
+        b->error = DDBS_E_LINE_TOO_BIG;
+        b->error_record = rec->index;
+        return -1;
+    }
+    if (!b->n) {  /* {"RequestItems":{"TABLE":[ */
+        DDBS_MEMCPY(b->opt.buf, lead, sizeof lead - 1);
+        DDBS_MEMCPY(b->opt.buf + sizeof lead - 1, b->opt.table, b->table_len);
+        DDBS_MEMCPY(b->opt.buf + sizeof lead - 1 + b->table_len, "\":[", 3);
+        b->len = head;
+    } else {
+        b->opt.buf[b->len++] = ',';
+    }
+    DDBS_MEMCPY(b->opt.buf + b->len, is_del ? del : put, req);
+    b->len += req;
+    DDBS_MEMCPY(b->opt.buf + b->len, v, vn);
+    b->len += vn;
+    DDBS_MEMCPY(b->opt.buf + b->len, "}}", 2);
+    b->len += 2;
+    b->key[b->n++] = h;
+    return 1;
+}
+
+DDBS_API ddbs_result ddbs_batch_finish(ddbs_batch *b)
+{
+    if (!b) return DDBS_E_ARG;
+    if (!b->error) ddbs__batch_send(b);
+    return b->error;
 }
 
 #endif /* DDBSTREAM_IMPLEMENTATION */

@@ -31,7 +31,13 @@ static const char usage[] =
     "                        REMOVE, else Keys\n"
     "  --item-meta           item shape: add _eventName, _eventID, _SequenceNumber,\n"
     "                        _ApproximateCreationDateTime\n"
-    "  --format ndjson|ddb|csv  plain values (default), typed DynamoDB JSON, or CSV\n"
+    "  --format ndjson|ddb|csv|batchwrite\n"
+    "                        plain values (default), typed DynamoDB JSON, CSV, or\n"
+    "                        BatchWriteItem request bodies (one per line, 25 requests at\n"
+    "                        most, never two for one key): PutRequest of the NewImage for\n"
+    "                        INSERT/MODIFY, DeleteRequest of the Keys for REMOVE\n"
+    "  --table T             batchwrite: the table to write to\n"
+    "  --as delete           batchwrite: every record becomes a DeleteRequest of its Keys\n"
     "  --columns LIST        CSV columns: attribute names of the item, or eventName,\n"
     "                        eventID, SequenceNumber, ApproximateCreationDateTime\n"
     "  --crlf                CSV: CRLF line ends\n"
@@ -61,12 +67,18 @@ struct cli {
     const char *name;         /* input being read, for messages */
     int write_failed;
     ddbs_chunker chunker;     /* with --out-dir or --s3 */
+    ddbs_batch batch;         /* with --format batchwrite */
     const char *out_dir;
     char flush_err[4608];     /* why an object did not land */
 #ifdef DDBS_WITH_S3
     s3_client *s3;
 #endif
 };
+
+static int to_batch(void *user, const ddbs_record *rec)
+{
+    return ddbs_batch_add(&((struct cli *)user)->batch, rec);
+}
 
 static int to_chunker(void *user, const ddbs_record *rec)
 {
@@ -201,7 +213,8 @@ int main(int argc, char **argv)
     size_t line_max = 8u << 20;
     int stats = 0, progress = isatty(2), nfiles = 0, a, status = 0, chunked;
     char **files, *colspec = NULL, *header = NULL;
-    const char *s3_url = NULL;
+    const char *s3_url = NULL, *table = NULL;
+    int batchwrite = 0, as_delete = 0;
     char *line, *object = NULL;
     uint64_t rin = 0, rout = 0, bin = 0, bout = 0, docs = 0, skipped = 0;
     double t0, last;
@@ -217,7 +230,8 @@ int main(int argc, char **argv)
                     !strcmp(arg, "--line-max") || !strcmp(arg, "--columns") ||
                     !strcmp(arg, "--out-dir") || !strcmp(arg, "--s3") ||
                     !strcmp(arg, "--max-bytes") || !strcmp(arg, "--max-records") ||
-                    !strcmp(arg, "--prefix") || !strcmp(arg, "--partition");
+                    !strcmp(arg, "--prefix") || !strcmp(arg, "--partition") ||
+                    !strcmp(arg, "--table") || !strcmp(arg, "--as");
         if (takes && !val) return die_usage("option needs a value", arg);
         if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
             fputs(usage, stdout);
@@ -241,7 +255,13 @@ int main(int argc, char **argv)
             if (!strcmp(val, "ndjson")) o.format = DDBS_FORMAT_NDJSON;
             else if (!strcmp(val, "ddb")) o.format = DDBS_FORMAT_DDB;
             else if (!strcmp(val, "csv")) o.format = DDBS_FORMAT_CSV;
-            else return die_usage("--format takes ndjson, ddb or csv", val);
+            else if (!strcmp(val, "batchwrite")) batchwrite = 1;
+            else return die_usage("--format takes ndjson, ddb, csv or batchwrite", val);
+        } else if (!strcmp(arg, "--table")) {
+            table = val;
+        } else if (!strcmp(arg, "--as")) {
+            if (strcmp(val, "delete")) return die_usage("--as takes delete", val);
+            as_delete = 1;
         } else if (!strcmp(arg, "--columns")) {
             colspec = argv[a + 1];
         } else if (!strcmp(arg, "--crlf")) {
@@ -303,6 +323,10 @@ int main(int argc, char **argv)
         return die_usage("--columns needs --format csv", NULL);
     }
     if (cli.out_dir && s3_url) return die_usage("--out-dir and --s3 exclude each other", NULL);
+    if (batchwrite != (table != NULL) || (as_delete && !batchwrite))
+        return die_usage("--format batchwrite goes with --table (and --as delete)", NULL);
+    if (batchwrite && (cli.out_dir || s3_url || o.shape || (o.flags & 7u)))
+        return die_usage("--format batchwrite writes to stdout, in record shape, with all images", NULL);
     chunked = cli.out_dir || s3_url;
     if (!chunked && (co.max_object_bytes || co.max_records || co.prefix || co.flags))
         return die_usage("--max-bytes, --max-records, --prefix, --partition need --out-dir or --s3", NULL);
@@ -318,6 +342,21 @@ int main(int argc, char **argv)
 #else
         return die_usage("this build has no S3 support (needs libcurl)", s3_url);
 #endif
+    }
+    if (batchwrite) {
+        ddbs_batch_options bo;
+        memset(&bo, 0, sizeof bo);
+        bo.sink = out_sink;
+        bo.user = &cli;
+        bo.buf = object = malloc(DDBS_BATCH_BYTES);
+        bo.buf_size = DDBS_BATCH_BYTES;
+        bo.table = table;
+        bo.flags = as_delete ? DDBS_BF_DELETE : 0;
+        if (!object) return EXIT_IO;
+        if (ddbs_batch_init(&cli.batch, &bo) != DDBS_OK)
+            return die_usage("--table: not a DynamoDB table name", table);
+        o.format = DDBS_FORMAT_DDB;
+        o.on_record = to_batch;
     }
     if (chunked) {
         size_t hn = o.format == DDBS_FORMAT_CSV ? ddbs_csv_header(&o, NULL, 0) : 0;
@@ -409,6 +448,11 @@ int main(int argc, char **argv)
                     (unsigned long long)p.error_record, cli.chunker.error_sequence,
                     (unsigned long long)p.error_offset);
             status = EXIT_BAD_INPUT;
+        } else if (rc == DDBS_E_SINK && cli.batch.error) {
+            fprintf(stderr, "ddbstream: %s%s%s: record %llu at byte %llu\n",
+                    cli.name ? cli.name : "", cli.name ? ": " : "", ddbs_strerror(cli.batch.error),
+                    (unsigned long long)p.error_record, (unsigned long long)p.error_offset);
+            status = EXIT_BAD_INPUT;
         } else if (rc == DDBS_E_SINK && cli.chunker.error) {
             fprintf(stderr, "ddbstream: object not stored: %s\n", cli.flush_err);
             status = EXIT_IO;
@@ -418,6 +462,10 @@ int main(int argc, char **argv)
                     (unsigned long long)p.error_offset, (unsigned long long)p.error_record);
             status = EXIT_BAD_INPUT;
         }
+    }
+    if (batchwrite && !cli.batch.error && ddbs_batch_finish(&cli.batch) != DDBS_OK && !status) {
+        fprintf(stderr, "ddbstream: write error: %s\n", strerror(errno));
+        status = EXIT_IO;
     }
     if (chunked && !cli.chunker.error && ddbs_chunker_finish(&cli.chunker) != DDBS_OK) {
         fprintf(stderr, "ddbstream: object not stored: %s\n", cli.flush_err);
@@ -441,6 +489,9 @@ int main(int argc, char **argv)
                 (unsigned long long)docs, (unsigned long long)rin, (unsigned long long)rout,
                 (unsigned long long)bin, (unsigned long long)bout, t,
                 t > 0 ? (double)bin / 1e6 / t : 0.0);
+        if (batchwrite)
+            fprintf(stderr, "ddbstream: %llu request bodies, %llu requests\n",
+                    (unsigned long long)cli.batch.bodies, (unsigned long long)cli.batch.requests);
         if (chunked)
             fprintf(stderr, "ddbstream: %llu objects written, %llu bytes, %llu records\n",
                     (unsigned long long)cli.chunker.objects, (unsigned long long)cli.chunker.bytes,

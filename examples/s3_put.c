@@ -107,10 +107,8 @@ static int hexval(int ch)
     return -1;
 }
 
-static int is_alnum(int ch)
-{
-    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
-}
+static int is_lc(int ch) { return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z'); }
+static int is_alnum(int ch) { return is_lc(ch) || (ch >= 'A' && ch <= 'Z'); }
 
 /* S3 keys are UTF-8; checking here turns a server-side 400/500 into a precise local error. */
 static int utf8_ok(const unsigned char *s)
@@ -211,12 +209,11 @@ int s3_parse_url(const char *url, s3_target *t, char *err, size_t errcap)
     if (blen < 3 || blen > 63)
         return fail(err, errcap, "bucket name must be 3 to 63 characters: %.*s", (int)blen, p);
     for (q = p; q < p + blen; q++)
-        if (!(is_alnum(*q) && !(*q >= 'A' && *q <= 'Z')) && *q != '.' && *q != '-')
-            return fail(err, errcap, "bucket name may hold only a-z 0-9 . -: %.*s", (int)blen, p);
-    for (q = p; q + 1 < p + blen; q++)
-        if (q[0] == '.' && q[1] == '.') break;
-    if (!is_alnum(p[0]) || !is_alnum(p[blen - 1]) || q + 1 < p + blen)
-        return fail(err, errcap, "bad bucket name: %.*s", (int)blen, p);
+        if ((!is_lc(*q) && *q != '.' && *q != '-') || (q[0] == '.' && q[1] == '.'))
+            return fail(err, errcap, "bucket name may hold only a-z 0-9 . - (no \"..\"): %.*s",
+                        (int)blen, p);
+    if (!is_lc(p[0]) || !is_lc(p[blen - 1]))
+        return fail(err, errcap, "bucket name must start and end with a-z or 0-9: %.*s", (int)blen, p);
     memcpy(t->bucket, p, blen);
 
     /* prefix, percent-decoded so that it is the key text itself */
@@ -418,7 +415,7 @@ static void xml_text(const char *xml, const char *tag, char *out, size_t cap)
             char *end;
             long cp = a[2] == 'x' ? strtol(a + 3, &end, 16) : strtol(a + 2, &end, 10);
             if (*end == ';' && end < b) {
-                out[n++] = cp >= 32 && cp < 127 ? (char)cp : '?';
+                out[n++] = cp < 32 ? ' ' : cp < 127 ? (char)cp : '?';
                 a = end + 1;
                 continue;
             }

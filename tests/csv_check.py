@@ -364,8 +364,9 @@ def record(rng, seq, t, meta_escapes):
     if want_old:
         dd.append('"OldImage":' + image(rng, 1, rng.randint(0, 14), keys))
     sq = str(seq)
-    if meta_escapes:
-        sq = jstr(rng, sq, True)[1:-1]
+    if meta_escapes:   # two digits as \u0031 (the field holds 64 bytes as written)
+        i = rng.randrange(len(sq) - 1)
+        sq = sq[:i] + '\\u%04x\\u%04X' % (ord(sq[i]), ord(sq[i + 1])) + sq[i + 2:]
     dd.append('"SequenceNumber":"%s"' % sq)
     r = rng.random()
     if r < 0.5:

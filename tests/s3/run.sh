@@ -12,6 +12,7 @@ BIN=$B/test_s3-$(basename "$CC")
 "$CC" -std=c99 -pedantic -Wall -Wextra -Werror -Wshadow -Wconversion ${CFLAGS:--O2 -g} \
     -Iexamples -o "$BIN" tests/s3/test_s3.c examples/s3_put.c -lcurl
 
+export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost # loopback only, never via a proxy
 TMP=$(mktemp -d)
 SRV=
 cleanup() {
