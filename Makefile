@@ -8,12 +8,21 @@ SAMPLE   = tests/data/aws-aws-lambda-go/dynamodb-event.json
 TESTS    = test_parser test_split test_jsonsuite
 COMPILERS = gcc clang
 
-.PHONY: all run test unit cxx configs readme diff cli bench clean
+.PHONY: all run test unit cxx configs readme diff cli s3 bench clean
 all: $(B)/ddbstream
 
-$(B)/ddbstream: examples/ddbstream.c ddbstream.h
+# S3 upload needs libcurl; without it the CLI is built without --s3.
+CURL_LIBS := $(shell curl-config --libs 2>/dev/null)
+ifneq ($(CURL_LIBS),)
+S3_SRC  = examples/s3_put.c
+S3_DEF  = -DDDBS_WITH_S3
+endif
+CLI_SRC = examples/ddbstream.c examples/cli.c $(S3_SRC)
+CLI_DEP = $(CLI_SRC) examples/cli.h ddbstream.h $(wildcard examples/s3_put.h)
+
+$(B)/ddbstream: $(CLI_DEP)
 	@mkdir -p $(B)
-	$(CC) $(WARN) $(CFLAGS) -o $@ examples/ddbstream.c
+	$(CC) $(WARN) $(CFLAGS) $(S3_DEF) -o $@ $(CLI_SRC) $(CURL_LIBS)
 
 run: $(B)/ddbstream
 	$(B)/ddbstream $(SAMPLE)
@@ -61,9 +70,9 @@ readme: $(B)/ddbstream
 	@echo "readme example: same output as the CLI"
 
 # Differential test against @aws-sdk/util-dynamodb, on the CLI built with sanitizers.
-$(B)/ddbstream-san: examples/ddbstream.c ddbstream.h
+$(B)/ddbstream-san: $(CLI_DEP)
 	@mkdir -p $(B)
-	$(CC) $(WARN) $(SAN) -o $@ examples/ddbstream.c
+	$(CC) $(WARN) $(SAN) $(S3_DEF) -o $@ $(CLI_SRC) $(CURL_LIBS)
 
 diff: $(B)/ddbstream-san tests/oracle/node_modules
 	bash tests/oracle/diff.sh $(B)/ddbstream-san
@@ -71,7 +80,15 @@ diff: $(B)/ddbstream-san tests/oracle/node_modules
 cli: $(B)/ddbstream $(B)/ddbstream-san
 	bash tests/cli.sh $(B)/ddbstream-san $(B)/ddbstream
 
-test: cxx configs unit readme diff cli
+tests/s3/node_modules: tests/s3/package.json tests/s3/package-lock.json
+	cd tests/s3 && npm ci --no-audit --no-fund
+	@touch $@
+
+# S3 upload against a local s3rver (SigV4 checked), with both compilers under sanitizers.
+s3: tests/s3/node_modules
+	@for c in $(COMPILERS); do CC=$$c CFLAGS="$(SAN)" bash tests/s3/run.sh || exit 1; done
+
+test: cxx configs unit readme diff cli s3
 	@echo "make test: all passed"
 
 bench:

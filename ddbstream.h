@@ -260,13 +260,15 @@ typedef struct ddbs_chunker_options {
 
 typedef struct ddbs_chunker {
     ddbs_result error;        /* first error; sticky */
-    uint64_t error_record;    /* ddbs_record.index of the record it concerns */
-    char error_sequence[64];  /* and its SequenceNumber (NUL-terminated, may be empty) */
+    uint64_t error_record;    /* ddbs_record.index of the record it concerns: the line too
+                                 big, or the first record of the object not stored */
+    char error_sequence[64];  /* and its name key: SequenceNumber, else eventID, else index */
     uint64_t objects, bytes, records;  /* flushed so far */
     /* internal */
     ddbs_chunker_options opt;
     size_t len, prefix_len, ext_len;
     uint32_t nrec;
+    uint64_t first_index;     /* ddbs_record.index of the object's first record */
     int64_t hour;             /* UTC hour of the object's first record; -1 if undated */
     char first[64], last[64];
     uint8_t first_len, last_len, unordered;
@@ -2215,6 +2217,9 @@ static int ddbs__flush_object(ddbs_chunker *c)
     d[n] = 0;
     if (c->opt.flush(c->opt.user, d, c->opt.buf, c->len)) {
         c->error = DDBS_E_SINK;
+        c->error_record = c->first_index;
+        DDBS_MEMCPY(c->error_sequence, c->first, c->first_len);
+        c->error_sequence[c->first_len] = 0;
         return -1;
     }
     c->objects++;
@@ -2258,15 +2263,14 @@ DDBS_API int ddbs_chunker_add(void *chunker, const ddbs_record *rec)
         ddbs__flush_object(c))
         return -1;
     if (hl + rec->line_len > max) {
-        size_t n = rec->sequence_len < 63 ? rec->sequence_len : 63;
         if (ddbs__flush_object(c)) return -1;
         c->error = DDBS_E_OBJECT_TOO_BIG;
         c->error_record = rec->index;
-        DDBS_MEMCPY(c->error_sequence, rec->sequence, n);
-        c->error_sequence[n] = 0;
+        c->error_sequence[ddbs__name_part(c->error_sequence, key, key_len)] = 0;
         return -1;
     }
     if (!c->nrec) {
+        c->first_index = rec->index;
         DDBS_MEMCPY(c->opt.buf, c->opt.header, hl);
         c->len = hl;
         c->hour = hour;

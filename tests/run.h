@@ -180,6 +180,27 @@ static inline int run_differs(const run *a, const run *b, char *why, size_t why_
     return 0;
 }
 
+/* Padded base64 of src[0..n) into d, which has room for 4 * ((n + 2) / 3) + 1 bytes; the
+   tests build Kinesis and Firehose payloads with it so the JSON inside stays readable. */
+static inline char *run_b64(const void *src, size_t n, char *d)
+{
+    static const char digits[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const unsigned char *s = (const unsigned char *)src;
+    size_t i, o = 0;
+    for (i = 0; i < n; i += 3) {
+        unsigned long v = (unsigned long)s[i] << 16;
+        if (i + 1 < n) v |= (unsigned long)s[i + 1] << 8;
+        if (i + 2 < n) v |= s[i + 2];
+        d[o++] = digits[(v >> 18) & 63];
+        d[o++] = digits[(v >> 12) & 63];
+        d[o++] = i + 1 < n ? digits[(v >> 6) & 63] : '=';
+        d[o++] = i + 2 < n ? digits[v & 63] : '=';
+    }
+    d[o] = 0;
+    return d;
+}
+
 /* ------------------------------------------------------------------ sample files ------ */
 
 static inline const char *data_dir(void)

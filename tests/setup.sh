@@ -6,9 +6,9 @@ if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
 $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-    gcc g++ clang make libcriterion-dev time > /dev/null
+    gcc g++ clang make libcriterion-dev libcurl4-openssl-dev time > /dev/null
 # node may come from elsewhere on the image: only install Debian's when there is none
 command -v node > /dev/null && command -v npm > /dev/null ||
     $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq nodejs npm > /dev/null
-(cd tests/oracle && npm ci --no-audit --no-fund --loglevel=error)
+for d in tests/oracle tests/s3; do (cd $d && npm ci --no-audit --no-fund --loglevel=error); done
 echo "setup: test dependencies installed"

@@ -468,7 +468,7 @@ Test(errors, not_stream)
 {
     static const char *const docs[] = { "[]", "'x'", "1", "-1", "true", "null",
                                          "{'a':1}", "{}", "{'eventName':'INSERT'}",
-                                         "{'records':[]}" };
+                                         "{'batchItemFailures':[]}" };
     size_t k;
     for (k = 0; k < sizeof docs / sizeof docs[0]; k++) {
         check(docs[k], J(docs[k]), &no_opt, DDBS_E_NOT_STREAM, 0, 1, "");
@@ -1262,7 +1262,7 @@ typedef struct seen_rec {
     unsigned event;
     int ttl;
     uint64_t index;
-    char id[200], seq[80], time[80], line[512];
+    char id[200], seq[80], time[80], line[512], image[3][128];
 } seen_rec;
 
 typedef struct hook {
@@ -1282,6 +1282,7 @@ static void copy_text(char *d, size_t cap, const char *s, size_t n)
 static int hook_record(void *user, const ddbs_record *rec)
 {
     hook *h = (hook *)user;
+    int k;
     if (h->n < 8) {
         seen_rec *s = &h->r[h->n];
         s->event = rec->event;
@@ -1291,6 +1292,16 @@ static int hook_record(void *user, const ddbs_record *rec)
         copy_text(s->seq, sizeof s->seq, rec->sequence, rec->sequence_len);
         copy_text(s->time, sizeof s->time, rec->time, rec->time_len);
         copy_text(s->line, sizeof s->line, rec->line, rec->line_len);
+        for (k = 0; k < 3; k++) {
+            /* an image must lie inside the line; "-" marks a NULL one */
+            if (!rec->image[k])
+                strcpy(s->image[k], "-");
+            else if (rec->image[k] < rec->line ||
+                     rec->image[k] + rec->image_len[k] > rec->line + rec->line_len)
+                strcpy(s->image[k], "outside the line");
+            else
+                copy_text(s->image[k], sizeof s->image[k], rec->image[k], rec->image_len[k]);
+        }
     }
     h->n++;
     return h->ret;
@@ -1327,8 +1338,9 @@ Test(output, on_record)
     const char *in = J("{'Records':["
         "{'eventName':'INSERT','eventID':'i1','dynamodb':{'SequenceNumber':'100',"
         "'ApproximateCreationDateTime':1480642020,'Keys':{'k':{'S':'a'}}}},"
-        "{'eventName':'MODIFY','eventID':'i2','dynamodb':{'SequenceNumber':'200',"
-        "'ApproximateCreationDateTime':'1.46480646E9'}},"
+        "{'eventName':'MODIFY','eventID':'i2','dynamodb':{'OldImage':{'o':{'S':'c'}},"
+        "'SequenceNumber':'200','NewImage':{'n':{'S':'b'}},"
+        "'ApproximateCreationDateTime':'1.46480646E9','Keys':{'k':{'S':'m'}}}},"
         "{'eventName':'REMOVE','userIdentity':{'type':'Service','principalId':"
         "'dynamodb.amazonaws.com'},'dynamodb':{}}]}");
     hook h;
@@ -1341,9 +1353,16 @@ Test(output, on_record)
                                      "'ApproximateCreationDateTime':1480642020,'Keys':{'k':'a'}}\n")),
               "1st record: %u %d %llu '%s' '%s' '%s' %s", h.r[0].event, h.r[0].ttl,
               ULL(h.r[0].index), h.r[0].id, h.r[0].seq, h.r[0].time, h.r[0].line);
+    cr_expect(!strcmp(h.r[0].image[0], J("{'k':'a'}")) && !strcmp(h.r[0].image[1], "-") &&
+              !strcmp(h.r[0].image[2], "-"), "1st record images '%s' '%s' '%s'",
+              h.r[0].image[0], h.r[0].image[1], h.r[0].image[2]);
     /* a time written as a string is given without its quotes */
     cr_expect(h.r[1].event == DDBS_EV_MODIFY && h.r[1].index == 1 &&
               !strcmp(h.r[1].time, "1.46480646E9"), "2nd record time '%s'", h.r[1].time);
+    /* images given Old, New, Keys are found where the reordered line has them */
+    cr_expect(!strcmp(h.r[1].image[0], J("{'k':'m'}")) && !strcmp(h.r[1].image[1], J("{'n':'b'}")) &&
+              !strcmp(h.r[1].image[2], J("{'o':'c'}")), "2nd record images '%s' '%s' '%s'",
+              h.r[1].image[0], h.r[1].image[1], h.r[1].image[2]);
     cr_expect(h.r[2].event == DDBS_EV_REMOVE && h.r[2].ttl == 1 && h.r[2].index == 2 &&
               h.r[2].id[0] == 0 && h.r[2].seq[0] == 0 && h.r[2].time[0] == 0,
               "3rd record: ttl %d id '%s'", h.r[2].ttl, h.r[2].id);
@@ -1377,12 +1396,196 @@ Test(output, on_record)
     run_free(&h.sink);
 }
 
+/* ------------------------------------------------------------------ payloads ----------- */
+
+/* Base64 of J(json), in a ring buffer. */
+static const char *B64(const char *json)
+{
+    static char ring[8][8192];
+    static unsigned next;
+    const char *j = J(json);
+    return run_b64(j, strlen(j), ring[next++ % 8u]);
+}
+
+/* A Kinesis Data Streams record for DynamoDB, as it sits base64-encoded in Kinesis and
+   Firehose events: no SequenceNumber, userIdentity null, time in microseconds. */
+#define KDS_REC "{'awsRegion':'eu-west-1','eventID':'k1','eventName':'MODIFY','userIdentity':null," \
+    "'recordFormat':'application/json','tableName':'T','dynamodb':{'ApproximateCreationDateTime':" \
+    "1721011165891550,'ApproximateCreationDateTimePrecision':'MICROSECOND','Keys':{'id':{'S':'1'}}," \
+    "'NewImage':{'id':{'S':'1'},'n':{'N':'5'}},'OldImage':{'id':{'S':'1'}},'SizeBytes':60}," \
+    "'eventSource':'aws:dynamodb'}"
+#define KDS_LINE "{'eventName':'MODIFY','eventID':'k1','ApproximateCreationDateTime':1721011165891550," \
+    "'Keys':{'id':'1'},'NewImage':{'id':'1','n':5},'OldImage':{'id':'1'}}\n"
+
+/* A Lambda Kinesis event with the payloads a and b. */
+static const char *kinesis_event(const char *a, const char *b)
+{
+    static char ev[2][16384];
+    static unsigned next;
+    char *d = ev[next++ % 2u];
+    snprintf(d, sizeof ev[0],
+             "{\"Records\":[{\"kinesis\":{\"kinesisSchemaVersion\":\"1.0\",\"partitionKey\":\"p\","
+             "\"sequenceNumber\":\"49\",\"data\":\"%s\",\"approximateArrivalTimestamp\":1.5},"
+             "\"eventSource\":\"aws:kinesis\",\"eventID\":\"shardId-0:49\",\"eventName\":"
+             "\"aws:kinesis:record\"},{\"kinesis\":{\"data\":\"%s\"},\"eventName\":"
+             "\"aws:kinesis:record\"}]}", a, b);
+    return d;
+}
+
+static const char *firehose_event(const char *a)
+{
+    static char ev[16384];
+    snprintf(ev, sizeof ev, "{\"invocationId\":\"i\",\"deliveryStreamArn\":\"arn\",\"region\":"
+             "\"eu-west-1\",\"records\":[{\"recordId\":\"r1\",\"approximateArrivalTimestamp\":1,"
+             "\"data\":\"%s\"}]}", a);
+    return ev;
+}
+
+/* text with every '/' written as the JSON escape \/ (some encoders do that). */
+static const char *escape_slashes(const char *text)
+{
+    static char ring[4][16384];
+    static unsigned next;
+    char *d = ring[next++ % 4u], *o = d;
+    for (; *text; text++) {
+        if (*text == '/') *o++ = '\\';
+        *o++ = *text;
+    }
+    *o = 0;
+    return d;
+}
+
+/* Where the base64 group holding decoded byte k starts in text (escapes counted). */
+static uint64_t group_at(const char *text, uint64_t k)
+{
+    uint64_t digits = k / 3 * 4, n = 0, i;
+    for (i = 0; n < digits; i++)
+        if (text[i] != '\\') n++;
+    return i;
+}
+
+Test(payloads, envelopes)
+{
+    /* a value whose base64 has a '/' in it */
+    const char *slashy = "{'eventName':'INSERT','dynamodb':{'Keys':{'k':{'S':'?\?\?'}}}}";
+    check_ok("bare KDS record", J(KDS_REC), &no_opt, J(KDS_LINE));
+    check_ok("Lambda Kinesis event", kinesis_event(B64(KDS_REC), B64(GOOD_REC)), &no_opt,
+             J(KDS_LINE GOOD_LINE));
+    check_ok("Firehose event", firehose_event(B64(KDS_REC)), &no_opt, J(KDS_LINE));
+    check_ok("Firehose event, two documents in one payload",
+             firehose_event(B64(KDS_REC "\n" GOOD_REC)), &no_opt, J(KDS_LINE GOOD_LINE));
+    cr_expect(strchr(B64(slashy), '/') != NULL, "the slashy payload has no '/'");
+    check_ok("payload with \\/ escapes", kinesis_event(escape_slashes(B64(slashy)), B64(GOOD_REC)),
+             &no_opt, J("{'eventName':'INSERT','Keys':{'k':'?\?\?'}}\n" GOOD_LINE));
+    check_ok("payload options", kinesis_event(B64(KDS_REC), B64(GOOD_REC)),
+             &(ddbs_options){ .shape = DDBS_SHAPE_ITEM, .events = DDBS_EV_MODIFY },
+             J("{'id':'1','n':5}\n"));
+}
+
+/* Errors inside a payload point at the base64 group that holds the offending byte. */
+Test(payloads, errors)
+{
+    const char *ev, *data;
+    uint64_t d0;
+    /* not base64 */
+    ev = kinesis_event("eyJ!", "");
+    check("bad base64 digit", ev, &no_opt, DDBS_E_BASE64, pos(ev, "!"), 1, "");
+    ev = kinesis_event("e30=e30=", "");
+    check("data after padding", ev, &no_opt, DDBS_E_BASE64, pos(ev, "e30=") + 4, 1, "");
+    ev = kinesis_event("eyJ", "");
+    check("incomplete group", ev, &no_opt, DDBS_E_BASE64, pos(ev, "eyJ\"") + 3, 1, "");
+    ev = kinesis_event("e3\\n0=", "");
+    check("escape other than \\/", ev, &no_opt, DDBS_E_BASE64, pos(ev, "\\n") + 1, 1, "");
+    /* base64 of bad JSON: the group of the first bad byte; the record before it is out */
+    data = B64(GOOD_REC "\n{'Records':[],'x':01}");
+    ev = kinesis_event(data, "");
+    d0 = pos(ev, data);
+    check("bad JSON inside", ev, &no_opt, DDBS_E_SYNTAX,
+          d0 + group_at(data, strlen(J(GOOD_REC "\n{'Records':[],'x':0"))), 2, J(GOOD_LINE));
+    data = B64("{'a':1}");
+    ev = kinesis_event(data, "");
+    check("not a record inside", ev, &no_opt, DDBS_E_NOT_STREAM, pos(ev, data), 1, "");
+    data = B64("{'eventName':'DELETE','dynamodb':{}}");
+    ev = kinesis_event(data, "");
+    check("bad eventName inside", ev, &no_opt, DDBS_E_SCHEMA,
+          pos(ev, data) + group_at(data, 13), 1, "");
+    data = B64("{'Records':[");
+    ev = kinesis_event(data, "");
+    check("payload ends inside a document", ev, &no_opt, DDBS_E_TRUNCATED,
+          pos(ev, data) + strlen(data), 1, "");
+    ev = J("{'Records':[{'kinesis':{'data':5},'eventName':'aws:kinesis:record'}]}");
+    check("data not a string", ev, &no_opt, DDBS_E_SCHEMA, pos(ev, "5"), 1, "");
+    /* BUG: the group offset is computed as if there were no escapes: each \/ before the bad
+       group puts error_offset one byte too early. Repro: a Kinesis event whose data is the
+       base64 of {"eventName":"INSERT","dynamodb":{"Keys":{"k":{"S":"???"}}},"x":01} with its
+       '/' written \/ reports the group one byte before the one holding "01". */
+    {
+        const char *bad = "{'eventName':'INSERT','dynamodb':{'Keys':{'k':{'S':'?\?\?'}}},'x':01}";
+        size_t at1 = strlen(J(bad)) - 2;  /* the '1' of 01 */
+        data = escape_slashes(B64(bad));
+        ev = kinesis_event(data, "");
+        check("error after a \\/ escape", ev, &no_opt, DDBS_E_SYNTAX,
+              pos(ev, data) + group_at(data, at1), 1, "");
+    }
+}
+
+/* on_record's time_unit says what the input says about the time's unit. */
+typedef struct unit_seen { size_t n; uint32_t unit[4]; } unit_seen;
+
+static int unit_record(void *user, const ddbs_record *rec)
+{
+    unit_seen *u = (unit_seen *)user;
+    if (u->n < 4) u->unit[u->n] = rec->time_unit;
+    u->n++;
+    return 1;
+}
+
+Test(payloads, time_unit)
+{
+    static char line[DDBS_MIN_BUF];
+    const char *in = J(KDS_REC "\n"
+                       "{'eventName':'INSERT','dynamodb':{'ApproximateCreationDateTime':1731924555370,"
+                       "'ApproximateCreationDateTimePrecision':'MILLISECOND'}}\n"
+                       "{'eventName':'INSERT','dynamodb':{'ApproximateCreationDateTime':1480642020}}\n");
+    unit_seen u;
+    ddbs_options o = opt_flags(0);
+    ddbs_parser p;
+    memset(&u, 0, sizeof u);
+    o.on_record = unit_record;
+    o.user = &u;
+    o.buf = line;
+    o.buf_size = sizeof line;
+    memset(&p, 0xA5, sizeof p);
+    cr_assert(ddbs_parser_init(&p, &o) == DDBS_OK, "init");
+    cr_expect(ddbs_parser_feed(&p, in, strlen(in)) == DDBS_OK, "%s", ddbs_strerror(p.error));
+    cr_expect(u.n == 3 && u.unit[0] == 1000000 && u.unit[1] == 1000 && u.unit[2] == 0,
+              "%zu records, units %u %u %u", u.n, u.unit[0], u.unit[1], u.unit[2]);
+}
+
+/* DynamoDB export lines are read (their output shape is not documented yet, so only the
+   values are checked). */
+Test(payloads, export_lines)
+{
+    const char *in = J("{'Item':{'pk':{'S':'a'},'n':{'N':'1'}}}\n"
+                       "{'Metadata':{'WriteTimestampMicros':{'N':'1721011165891550'}},"
+                       "'Keys':{'pk':{'S':'b'}},'NewImage':{'pk':{'S':'b'}},'OldImage':{'pk':{'S':'c'}}}\n");
+    run r = run_str(in, &no_opt);
+    cr_expect(r.rc == DDBS_OK && r.records_in == 2 && r.lines == 2, "%s, %llu records",
+              ddbs_strerror(r.rc), ULL(r.records_in));
+    cr_expect(r.out && strstr(r.out, J("{'pk':'a','n':1}")) && strstr(r.out, J("'OldImage':{'pk':'c'}")),
+              "output\n%.*s", (int)r.out_len, r.out ? r.out : "");
+    run_free(&r);
+}
+
 /* ------------------------------------------------------------------ samples ------------ */
 
-/* Every *.json in tests/data: what it gives with default options. Stream inputs give lines
-   (compared with tests/expected); the rest are not DynamoDB stream input and fail at a known
-   place: a Kinesis record's eventName "aws:kinesis:record" is not an eventName a stream
-   record may have; everything else has no Records array and is no record. */
+/* Every *.json in tests/data: what it gives with default options. Stream input gives lines
+   (compared with tests/expected), including the real KDS capture inside a Lambda Kinesis
+   event (dynamodb-stream.json). Kinesis and Firehose wrappers are read and their base64
+   "data" parsed: the other samples carry "Hello World"-like payloads, so DDBS_E_SYNTAX at the
+   base64 group holding the payload's first byte (the first character of "data"); the SAM
+   templates hold "{{{data}}}", not base64; responses and botocore's examples file have no
+   stream envelope at all: DDBS_E_NOT_STREAM at the document's first byte (3 after a BOM). */
 static const struct sample_case {
     const char *path;
     ddbs_result rc;
@@ -1403,32 +1606,32 @@ static const struct sample_case {
     { "aws-aws-lambda-dotnet/dynamodb-batchitemfailures-response.json", DDBS_E_NOT_STREAM, 3, 1, 0 },
     { "aws-aws-lambda-dotnet/dynamodb-event.json", DDBS_OK, 0, 0, 2 },
     { "aws-aws-lambda-dotnet/dynamodb-with-ms-event.json", DDBS_OK, 0, 0, 2 },
-    { "aws-aws-lambda-dotnet/kinesis-firehose-event.json", DDBS_E_NOT_STREAM, 3, 1, 0 },
-    { "aws-aws-lambda-dotnet/kinesis-firehose-response.json", DDBS_E_NOT_STREAM, 3, 1, 0 },
+    { "aws-aws-lambda-dotnet/kinesis-firehose-event.json", DDBS_E_SYNTAX, 347, 1, 0 },
+    { "aws-aws-lambda-dotnet/kinesis-firehose-response.json", DDBS_E_SYNTAX, 141, 1, 0 },
     { "aws-aws-lambda-go/dynamodb-event-malformed.2.json", DDBS_E_TRUNCATED, 2968, 2, 1 },
     { "aws-aws-lambda-go/dynamodb-event.json", DDBS_OK, 0, 0, 2 },
     { "aws-aws-lambda-go/dynamodb-time-window-event.json", DDBS_OK, 0, 0, 3 },
-    { "aws-aws-lambda-go/kinesis-event.json", DDBS_E_SCHEMA, 426, 1, 0 },
-    { "aws-aws-lambda-go/kinesis-firehose-event.json", DDBS_E_NOT_STREAM, 0, 1, 0 },
-    { "aws-aws-lambda-go/kinesis-firehose-response.json", DDBS_E_NOT_STREAM, 0, 1, 0 },
+    { "aws-aws-lambda-go/kinesis-event.json", DDBS_E_SYNTAX, 187, 1, 0 },
+    { "aws-aws-lambda-go/kinesis-firehose-event.json", DDBS_E_SYNTAX, 228, 1, 0 },
+    { "aws-aws-lambda-go/kinesis-firehose-response.json", DDBS_E_SYNTAX, 38, 1, 0 },
     { "aws-aws-lambda-java-libs/dynamo_ddb_stream_record.json", DDBS_OK, 0, 0, 1 },
     { "aws-aws-lambda-java-libs/dynamo_event.json", DDBS_OK, 0, 0, 3 },
     { "aws-aws-lambda-java-libs/dynamo_event_roundtrip.json", DDBS_OK, 0, 0, 3 },
     { "aws-aws-lambda-java-libs/dynamo_time_window_event.json", DDBS_OK, 0, 0, 2 },
-    { "aws-aws-lambda-java-libs/firehose_event.json", DDBS_E_NOT_STREAM, 0, 1, 0 },
+    { "aws-aws-lambda-java-libs/firehose_event.json", DDBS_E_SYNTAX, 287, 1, 0 },
     { "aws-aws-sam-cli/DynamoDBUpdate.json", DDBS_OK, 0, 0, 3 },
-    { "aws-aws-sam-cli/KinesisFirehose.json", DDBS_E_NOT_STREAM, 0, 1, 0 },
-    { "aws-aws-sam-cli/KinesisFirehoseStreamsAsSource.json", DDBS_E_NOT_STREAM, 0, 1, 0 },
+    { "aws-aws-sam-cli/KinesisFirehose.json", DDBS_E_BASE64, 329, 1, 0 },
+    { "aws-aws-sam-cli/KinesisFirehoseStreamsAsSource.json", DDBS_E_BASE64, 648, 1, 0 },
     { "aws-powertools-powertools-lambda-java/dynamo_event_big.json", DDBS_OK, 0, 0, 12 },
     { "aws-powertools-powertools-lambda-python/dynamoStreamEvent.json", DDBS_OK, 0, 0, 2 },
     { "aws-powertools-powertools-lambda-python/getting_started_dynamodb_event.json", DDBS_OK, 0, 0, 2 },
     { "aws-powertools-powertools-lambda-python/getting_started_dynamodb_response.json", DDBS_E_NOT_STREAM, 0, 1, 0 },
     { "aws-powertools-powertools-lambda-python/pydantic_dynamodb_event.json", DDBS_OK, 0, 0, 2 },
     { "aws-powertools-powertools-lambda-typescript/base.json", DDBS_OK, 0, 0, 2 },
-    { "aws-powertools-powertools-lambda-typescript/dynamodb-stream.json", DDBS_E_SCHEMA, 1080, 1, 0 },
-    { "aws-powertools-powertools-lambda-typescript/firehose.json", DDBS_E_NOT_STREAM, 0, 1, 0 },
+    { "aws-powertools-powertools-lambda-typescript/dynamodb-stream.json", DDBS_OK, 0, 0, 2 },
+    { "aws-powertools-powertools-lambda-typescript/firehose.json", DDBS_E_SYNTAX, 315, 1, 0 },
     { "awsdocs-aws-lambda-developer-guide/dynamodb-record.json", DDBS_OK, 0, 0, 2 },
-    { "awsdocs-aws-lambda-developer-guide/firehose-record.json", DDBS_E_NOT_STREAM, 0, 1, 0 },
+    { "awsdocs-aws-lambda-developer-guide/firehose-record.json", DDBS_E_SYNTAX, 287, 1, 0 },
     { "awslabs-aws-lambda-rust-runtime/example-dynamodb-event-record-with-optional-fields.json", DDBS_OK, 0, 0, 1 },
     { "boto-botocore/examples-1.json", DDBS_E_NOT_STREAM, 0, 1, 0 },
 };
