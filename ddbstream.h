@@ -136,6 +136,12 @@ typedef int (*ddbs_record_fn)(void *user, const ddbs_record *rec);
 /* With DDBS_F_SKIP_BAD: called once per dropped document, with where it went wrong. */
 typedef void (*ddbs_error_fn)(void *user, ddbs_result rc, uint64_t offset, uint64_t record);
 
+/* Firehose transformation events: called after each of its records (a "part"), with its
+   recordId as written, DDBS_OK or why its payload did not convert, and how many lines it
+   gave. When set, a bad payload fails only its part: the run goes on with the next. */
+typedef int (*ddbs_part_fn)(void *user, const char *record_id, size_t id_len, ddbs_result rc,
+                            uint64_t lines);
+
 typedef struct ddbs_options {
     ddbs_sink_fn sink;        /* receives every output line; may be NULL if on_record is set */
     void *user;               /* passed to the callbacks untouched */
@@ -149,6 +155,7 @@ typedef struct ddbs_options {
     ddbs_error_fn on_error;   /* optional; used with DDBS_F_SKIP_BAD */
     const char *const *columns; /* CSV: column names (UTF-8), kept alive by the caller */
     size_t ncolumns;          /* CSV: 1..DDBS_MAX_COLUMNS */
+    ddbs_part_fn on_part;     /* optional: Firehose records; non-zero return: DDBS_E_SINK */
 } ddbs_options;
 
 /* Internal sizes, fixed so the parser struct has one size everywhere. */
@@ -160,7 +167,8 @@ typedef struct ddbs_options {
 typedef struct ddbs__scan {
     uint64_t tok_off, doc_off;     /* where the current token and document started */
     uint16_t hexv, hisur;          /* \uXXXX being read; a high surrogate waiting for its pair */
-    uint8_t st, depth, next, sflags, nst, b64, u8need, u8lo, u8hi, hexn, lit, litn, toklen;
+    uint16_t sflags;               /* DDBS__SF_*: what to do with the current string */
+    uint8_t st, depth, next, nst, b64, u8need, u8lo, u8hi, hexn, lit, litn, toklen;
     uint8_t doc_records;
     uint8_t stack[DDBS_MAX_DEPTH];
     char tok[DDBS__TOK_CAP];
@@ -193,6 +201,10 @@ typedef struct ddbs_parser {
     uint64_t ev_off, kdata_off, kdec;  /* eventName value; payload start; bytes decoded */
     size_t kbn;
     unsigned char kbuf[192];  /* decoded payload bytes waiting for the scanner */
+    uint8_t part_rc, drain;   /* Firehose part: first error; skipping the rest of its payload */
+    uint16_t rid_len;
+    uint64_t part_out;        /* records_out when the part began */
+    char rid[256];            /* its recordId, as written */
     uint32_t kpos;            /* CSV: bytes of the attribute name matched so far */
     uint64_t cand;            /* CSV: columns the attribute name may still be */
     char meta[DDBS__META_CAP];
@@ -331,6 +343,40 @@ DDBS_API int ddbs_batch_add(void *batch, const ddbs_record *rec);
 /* Sends the last body, if any. Returns DDBS_OK or the first error. */
 DDBS_API ddbs_result ddbs_batch_finish(ddbs_batch *b);
 
+/* ---- Firehose response: {"records":[{"recordId":..,"result":..,"data":base64(lines)}]} ---- */
+
+#define DDBS_FIREHOSE_BYTES 6291456u   /* 6 MiB: what a Lambda function may answer */
+
+typedef struct ddbs_firehose {
+    ddbs_result error;        /* DDBS_E_ARG at init, or DDBS_E_SINK */
+    uint32_t ok, dropped, failed;      /* parts answered each way */
+    /* internal */
+    ddbs_sink_fn sink;
+    void *user;
+    char *buf;
+    size_t cap, hard, len, entry;  /* data stops at cap; answers at hard; entry: where the
+                                      current part's answer starts */
+    uint8_t open, carry_n, full;
+    unsigned char carry[3];   /* bytes waiting for a whole base64 group */
+} ddbs_firehose;
+
+/* buf (cap bytes, at most DDBS_FIREHOSE_BYTES used) holds the response; the sink gets it
+   whole from ddbs_firehose_finish. DDBS_E_ARG if sink or buf is missing or cap < 4096. */
+DDBS_API ddbs_result ddbs_firehose_init(ddbs_firehose *f, ddbs_sink_fn sink, void *user,
+                                        char *buf, size_t cap);
+
+/* As ddbs_options.on_record (user = the ddbs_firehose): the line joins its part's data. */
+DDBS_API int ddbs_firehose_add(void *firehose, const ddbs_record *rec);
+
+/* As ddbs_options.on_part: answers the part "Ok" with its lines, "Dropped" when the filters
+   left none, "ProcessingFailed" (data "") when it did not convert or would pass the 6 MiB
+   limit; Firehose then keeps the original record in its error output. */
+DDBS_API int ddbs_firehose_part(void *firehose, const char *record_id, size_t id_len,
+                                ddbs_result rc, uint64_t lines);
+
+/* Closes the response and hands it to the sink. Returns DDBS_OK or the error. */
+DDBS_API ddbs_result ddbs_firehose_finish(ddbs_firehose *f);
+
 #ifdef __cplusplus
 }
 #endif
@@ -439,7 +485,8 @@ enum {
     DDBS__R_XWTS,       /* its WriteTimestampMicros: {"N":"..."} */
     DDBS__R_F_EVNAME, DDBS__R_F_EVID, DDBS__R_F_SEQ, DDBS__R_F_TIME,  /* same order as meta */
     DDBS__R_F_WTS,      /* the N text of WriteTimestampMicros, kept as the time */
-    DDBS__R_F_PREC      /* ApproximateCreationDateTimePrecision */
+    DDBS__R_F_PREC,     /* ApproximateCreationDateTimePrecision */
+    DDBS__R_F_RID       /* Firehose recordId */
 };
 #define DDBS__ARR 0x80u   /* stack entry bit: the container is an array */
 
@@ -460,6 +507,7 @@ enum { DDBS__D_NONE, DDBS__D_LINE, DDBS__D_META };
 #define DDBS__SF_KEY   0x20u
 #define DDBS__SF_DECODE 0x40u /* CSV: write the text the escapes stand for, as UTF-8 */
 #define DDBS__SF_MATCH 0x80u  /* CSV: compare the decoded name with the columns */
+#define DDBS__SF_RID  0x100u  /* the Firehose recordId, kept as written */
 
 /* Record fields seen, to reject duplicates and find what is missing. */
 #define DDBS__SEEN_EVNAME  0x002u
@@ -771,7 +819,18 @@ static int ddbs__begin(ddbs_parser *p, unsigned kind)
             return e;
         return ddbs__put(p, "\":{", 3);
     }
-    case DDBS__R_KINESIS: case DDBS__R_FREC: case DDBS__R_XMETA: case DDBS__R_XWTS:
+    case DDBS__R_FREC:
+        if (!obj) return DDBS_E_SCHEMA;
+        p->part_rc = 0;
+        p->rid_len = 0;
+        p->part_out = p->records_out;
+        return ddbs__push(p, r);
+    case DDBS__R_F_RID:
+        if (!str) return DDBS_E_SCHEMA;
+        p->sc.sflags = DDBS__SF_RID;
+        p->rid_len = 0;
+        return 0;
+    case DDBS__R_KINESIS: case DDBS__R_XMETA: case DDBS__R_XWTS:
         return obj ? ddbs__push(p, r) : DDBS_E_SCHEMA;
     case DDBS__R_FRECORDS:
         return arr ? ddbs__push(p, r | DDBS__ARR) : DDBS_E_SCHEMA;
@@ -795,7 +854,7 @@ static int ddbs__begin(ddbs_parser *p, unsigned kind)
         p->dst = (uint8_t)(DDBS__D_META + (r - DDBS__R_F_EVNAME));
         p->mlen[r - DDBS__R_F_EVNAME] = 0;
         /* a time written as a string keeps its quotes, so it leaves as it came */
-        p->sc.sflags = (uint8_t)(DDBS__SF_OUT | (r == DDBS__R_F_TIME ? DDBS__SF_QUOTE : 0u));
+        p->sc.sflags = (uint16_t)(DDBS__SF_OUT | (r == DDBS__R_F_TIME ? DDBS__SF_QUOTE : 0u));
         return 0;
     case DDBS__R_AV:
         if (!obj) return DDBS_E_ATTR;
@@ -824,12 +883,12 @@ static int ddbs__begin(ddbs_parser *p, unsigned kind)
         p->sc.sflags = ddbs__in_cell(p) ? DDBS__SF_OUT | DDBS__SF_DECODE : DDBS__SF_OUT | DDBS__SF_QUOTE;
         return str ? 0 : DDBS_E_ATTR;
     case DDBS__R_V_B:
-        p->sc.sflags = (uint8_t)(DDBS__SF_OUT | DDBS__SF_B64 |
+        p->sc.sflags = (uint16_t)(DDBS__SF_OUT | DDBS__SF_B64 |
                               (ddbs__in_cell(p) ? DDBS__SF_DECODE : DDBS__SF_QUOTE));
         p->sc.b64 = 0;
         return str ? 0 : DDBS_E_ATTR;
     case DDBS__R_V_N:
-        p->sc.sflags = (uint8_t)(DDBS__SF_OUT | DDBS__SF_NUM |
+        p->sc.sflags = (uint16_t)(DDBS__SF_OUT | DDBS__SF_NUM |
                               (!ddbs__in_cell(p) && (typed || (p->opt.flags & DDBS_F_NUMBERS_AS_STRINGS)) ?
                                DDBS__SF_QUOTE : 0u));
         p->sc.nst = 0;
@@ -996,7 +1055,8 @@ static int ddbs__key_end(ddbs_parser *p)
         p->sc.next = DDBS__R_SKIP;
         return 0;
     case DDBS__R_KINESIS: case DDBS__R_FREC:
-        p->sc.next = ddbs__tok_is(p, "data") ? DDBS__R_KDATA : DDBS__R_SKIP;
+        p->sc.next = ddbs__tok_is(p, "data") ? DDBS__R_KDATA :
+                     top == DDBS__R_FREC && ddbs__tok_is(p, "recordId") ? DDBS__R_F_RID : DDBS__R_SKIP;
         return 0;
     case DDBS__R_XMETA:
         if (ddbs__tok_is(p, "WriteTimestampMicros")) return ddbs__seen(p, DDBS__SEEN_TIME, DDBS__R_XWTS);
@@ -1330,6 +1390,12 @@ static int ddbs__close(ddbs_parser *p, unsigned c, uint64_t *at)
     case DDBS__R_KREC:
         p->in_record = 0;
         return 0;
+    case DDBS__R_FREC:
+        if (p->opt.on_part &&
+            p->opt.on_part(p->opt.user, p->rid, p->rid_len, (ddbs_result)p->part_rc,
+                           p->records_out - p->part_out))
+            return DDBS_E_SINK;
+        return 0;
     case DDBS__R_DOC:
         if (!p->nested) p->documents++;
         if (p->sc.doc_records) return 0;  /* its records went out one by one */
@@ -1467,6 +1533,12 @@ static int ddbs__str_bytes(ddbs_parser *p, const unsigned char *s, size_t n, uin
     size_t i;
     if (f == (DDBS__SF_OUT | DDBS__SF_QUOTE) || f == (DDBS__SF_OUT | DDBS__SF_QUOTE | DDBS__SF_KEY))
         return p->dst ? ddbs__put_in(p, s, n, at, err_at) : 0;  /* the common case: a copy */
+    if (f == DDBS__SF_RID) {
+        if (n > sizeof p->rid - p->rid_len) { *err_at = at; return DDBS_E_FIELD_TOO_LONG; }
+        DDBS_MEMCPY(p->rid + p->rid_len, s, n);
+        p->rid_len = (uint16_t)(p->rid_len + n);
+        return 0;
+    }
     if (f & DDBS__SF_CAP) {
         size_t room = DDBS__TOK_CAP - p->sc.toklen, m = n < room ? n : room;
         DDBS_MEMCPY(p->sc.tok + p->sc.toklen, s, m);
@@ -1823,7 +1895,7 @@ static int ddbs__run(ddbs_parser *p, const unsigned char *s, size_t *pos, size_t
                 e = DDBS_E_BASE64;
                 goto fail;
             }
-            p->sc.sflags = (uint8_t)(f & ~DDBS__SF_B64);
+            p->sc.sflags = (uint16_t)(f & ~DDBS__SF_B64);
             if (!(f & DDBS__SF_DECODE)) {
                 e = ddbs__str_bytes(p, s + i, 1, at, &at);
             } else if (c != 'u') {
@@ -1832,7 +1904,7 @@ static int ddbs__run(ddbs_parser *p, const unsigned char *s, size_t *pos, size_t
                 while ((unsigned char)from[k] != c) k++;
                 e = ddbs__text_unit(p, (unsigned char)to[k], at, &at);
             }
-            p->sc.sflags = (uint8_t)f;
+            p->sc.sflags = (uint16_t)f;
             if (e) goto fail;
             i++;
             continue;
@@ -1957,6 +2029,12 @@ static int ddbs__payload(ddbs_parser *p, const unsigned char *s, size_t *pos, si
     int e = 0, end = 0;
     for (; i < len; i++) {
         unsigned c = s[i], v;
+        if (p->drain) {  /* a failed Firehose part: only look for the payload's end */
+            if (p->kesc) p->kesc = 0;
+            else if (c == '\\') p->kesc = 1;
+            else if (c == '"') { end = 1; break; }
+            continue;
+        }
         if (p->kesc) {
             p->kesc = 0;
             if (c != '/') { e = DDBS_E_BASE64; *at = base + i; break; }
@@ -1985,8 +2063,27 @@ static int ddbs__payload(ddbs_parser *p, const unsigned char *s, size_t *pos, si
             if (p->kbn > sizeof p->kbuf - 3 && (e = ddbs__inner(p, at)) != 0) break;
         }
     }
-    if (!e) e = ddbs__inner(p, at);
-    if (!e && end) {
+    if (!e && !p->drain) e = ddbs__inner(p, at);
+    if (e && p->opt.on_part && e != DDBS_E_SINK && p->outer.depth >= 2 &&
+        (p->outer.stack[p->outer.depth - 1] & 0x7Fu) == DDBS__R_FREC) {
+        /* contained: this part fails, the event goes on */
+        p->part_rc = (uint8_t)e;
+        p->drain = 1;
+        p->dst = DDBS__D_NONE;
+        p->in_record = 0;
+        e = 0;
+        for (; i < len && !end; i++) {
+            unsigned c = s[i];
+            if (p->kesc) p->kesc = 0;
+            else if (c == '\\') p->kesc = 1;
+            else if (c == '"') { end = 1; break; }
+        }
+    }
+    if (!e && end && p->drain) {
+        p->drain = 0;
+        p->kesc = 0;
+        i++;
+    } else if (!e && end) {
         if (p->kn || p->kesc) {
             e = DDBS_E_BASE64;
             *at = base + i;
@@ -2001,6 +2098,7 @@ static int ddbs__payload(ddbs_parser *p, const unsigned char *s, size_t *pos, si
         p->sc = p->outer;
         p->sc.st = DDBS__S_AFTER;
         p->nested = 0;
+        p->drain = 0;
     }
     *pos = i;
     return e;
@@ -2404,6 +2502,119 @@ DDBS_API ddbs_result ddbs_batch_finish(ddbs_batch *b)
     if (!b) return DDBS_E_ARG;
     if (!b->error) ddbs__batch_send(b);
     return b->error;
+}
+
+/* -------------------------------------------------------- Firehose response ------------ */
+
+DDBS_API ddbs_result ddbs_firehose_init(ddbs_firehose *f, ddbs_sink_fn sink, void *user,
+                                        char *buf, size_t cap)
+{
+    if (!f) return DDBS_E_ARG;
+    DDBS_MEMSET(f, 0, sizeof *f);
+    if (!sink || !buf || cap < 4096) return f->error = DDBS_E_ARG;
+    f->sink = sink;
+    f->user = user;
+    f->buf = buf;
+    f->hard = (cap < DDBS_FIREHOSE_BYTES ? cap : DDBS_FIREHOSE_BYTES) - 3;  /* "]}\n" */
+    /* data leaves room to fail the parts still to come: 100-300 bytes each */
+    f->cap = f->hard - (f->hard / 4 < 65536u ? f->hard / 4 : 65536u);
+    DDBS_MEMCPY(f->buf, "{\"records\":[", 12);
+    f->len = f->entry = 12;
+    return DDBS_OK;
+}
+
+static void ddbs__fh_put(ddbs_firehose *f, const char *s, size_t n)
+{
+    DDBS_MEMCPY(f->buf + f->len, s, n);
+    f->len += n;
+}
+
+static void ddbs__fh_group(ddbs_firehose *f, const unsigned char *g, unsigned n)
+{
+    static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    uint32_t v = (uint32_t)g[0] << 16 | (n > 1 ? (uint32_t)g[1] << 8 : 0u) | (n > 2 ? g[2] : 0u);
+    char *d = f->buf + f->len;
+    d[0] = digits[v >> 18];
+    d[1] = digits[(v >> 12) & 63];
+    d[2] = n > 1 ? digits[(v >> 6) & 63] : '=';
+    d[3] = n > 2 ? digits[v & 63] : '=';
+    f->len += 4;
+}
+
+DDBS_API int ddbs_firehose_add(void *firehose, const ddbs_record *rec)
+{
+    ddbs_firehose *f = (ddbs_firehose *)firehose;
+    const unsigned char *s = (const unsigned char *)rec->line;
+    size_t n = rec->line_len, i = 0;
+    if (f->error) return -1;
+    if (f->full) return 1;  /* this part fails anyway */
+    if (f->len + 16 + (n + 2) / 3 * 4 > f->cap) {
+        f->full = 1;
+        return 1;
+    }
+    if (!f->open) {
+        if (f->entry != 12) ddbs__fh_put(f, ",", 1);
+        ddbs__fh_put(f, "{\"data\":\"", 9);
+        f->open = 1;
+    }
+    while (f->carry_n && f->carry_n < 3 && i < n) f->carry[f->carry_n++] = s[i++];
+    if (f->carry_n == 3) {
+        ddbs__fh_group(f, f->carry, 3);
+        f->carry_n = 0;
+    }
+    for (; i + 3 <= n; i += 3) ddbs__fh_group(f, s + i, 3);
+    while (i < n) f->carry[f->carry_n++] = s[i++];
+    return 1;
+}
+
+DDBS_API int ddbs_firehose_part(void *firehose, const char *record_id, size_t id_len,
+                                ddbs_result rc, uint64_t lines)
+{
+    ddbs_firehose *f = (ddbs_firehose *)firehose;
+    const char *result = "Ok";
+    if (f->error) return -1;
+    if (rc != DDBS_OK || f->full || id_len > 256) {
+        result = "ProcessingFailed";
+        f->failed++;
+    } else if (!lines) {
+        result = "Dropped";
+        f->dropped++;
+    } else {
+        f->ok++;
+    }
+    if (result[0] != 'O') {  /* its data, if any, is taken back */
+        f->len = f->entry;
+        f->open = 0;
+        f->carry_n = 0;
+    }
+    if (f->len + 64 + id_len > f->hard) {  /* not even a failure fits: never write past */
+        f->error = DDBS_E_LINE_TOO_BIG;
+        return -1;
+    }
+    if (!f->open) {
+        if (f->entry != 12) ddbs__fh_put(f, ",", 1);
+        ddbs__fh_put(f, "{\"data\":\"", 9);
+    }
+    if (f->carry_n) ddbs__fh_group(f, f->carry, f->carry_n);
+    ddbs__fh_put(f, "\",\"result\":\"", 12);
+    ddbs__fh_put(f, result, ddbs__strlen(result));
+    ddbs__fh_put(f, "\",\"recordId\":\"", 14);
+    ddbs__fh_put(f, record_id, id_len > 256 ? 0 : id_len);
+    ddbs__fh_put(f, "\"}", 2);
+    f->entry = f->len;
+    f->open = 0;
+    f->carry_n = 0;
+    f->full = 0;
+    return 0;
+}
+
+DDBS_API ddbs_result ddbs_firehose_finish(ddbs_firehose *f)
+{
+    if (!f) return DDBS_E_ARG;
+    if (f->error) return f->error;
+    ddbs__fh_put(f, "]}\n", 3);
+    if (f->sink(f->user, f->buf, f->len)) f->error = DDBS_E_SINK;
+    return f->error;
 }
 
 #endif /* DDBSTREAM_IMPLEMENTATION */

@@ -40,6 +40,8 @@ static const char usage[] =
     "  --csv-safe            CSV: put ' before S/B cells starting with = + - @ tab CR\n"
     "  --table T             batchwrite: the table to write to\n"
     "  --as delete           batchwrite: every record becomes a DeleteRequest of its Keys\n"
+    "  --firehose-response   answer a Firehose transformation event: one JSON response with\n"
+    "                        each record Ok (its lines, base64), Dropped or ProcessingFailed\n"
     "  --numbers-as-strings  write N as \"123\" instead of 123\n"
     "  --skip-bad            report a bad document on stderr, skip it, go on (exit 1 at end)\n"
     "  --line-max SIZE       largest output line (default 8MiB; accepts K, KiB, M, MiB)\n"
@@ -75,6 +77,16 @@ static int out_sink(void *user, const char *s, size_t n)
 static int to_batch(void *user, const ddbs_record *rec)
 {
     return ddbs_batch_add(&((cli *)user)->batch, rec);
+}
+
+static int to_firehose(void *user, const ddbs_record *rec)
+{
+    return ddbs_firehose_add(&((cli *)user)->firehose, rec);
+}
+
+static int firehose_part(void *user, const char *id, size_t n, ddbs_result rc, uint64_t lines)
+{
+    return ddbs_firehose_part(&((cli *)user)->firehose, id, n, rc, lines);
 }
 
 static int to_chunker(void *user, const ddbs_record *rec)
@@ -277,6 +289,8 @@ int cli_configure(cli *c, int argc, char **argv)
             o->flags |= DDBS_F_SKIP_BAD;
         } else if (!strcmp(arg, "--parse-only")) {
             o->flags |= DDBS_F_PARSE_ONLY;
+        } else if (!strcmp(arg, "--firehose-response")) {
+            c->firehose_response = 1;
         } else if (!strcmp(arg, "--stats")) {
             c->stats = 1;
         } else if (!strcmp(arg, "--no-progress")) {
@@ -309,6 +323,8 @@ int cli_configure(cli *c, int argc, char **argv)
     c->chunked = c->out_dir || c->s3_url;
     if (c->batchwrite && (c->chunked || o->shape || (o->flags & 7u)))
         return usage_error("--format batchwrite writes to stdout, in record shape, with all images", NULL);
+    if (c->firehose_response && (c->chunked || c->batchwrite || o->format == DDBS_FORMAT_CSV))
+        return usage_error("--firehose-response writes one response to stdout, in ndjson or ddb", NULL);
     if (!c->chunked && (co->max_object_bytes || co->max_records || co->prefix || co->flags))
         return usage_error("--max-bytes, --max-records, --prefix, --partition need --out-dir or --s3", NULL);
 
@@ -329,6 +345,11 @@ int cli_configure(cli *c, int argc, char **argv)
         o->format = DDBS_FORMAT_DDB;
         o->on_record = to_batch;
         if (!(c->object = malloc(DDBS_BATCH_BYTES))) return CLI_IO;
+    }
+    if (c->firehose_response) {
+        o->on_record = to_firehose;
+        o->on_part = firehose_part;
+        if (!(c->object = malloc(DDBS_FIREHOSE_BYTES))) return CLI_IO;
     }
     if (c->chunked) {
         size_t hn = o->format == DDBS_FORMAT_CSV ? ddbs_csv_header(o, NULL, 0) : 0;
@@ -380,6 +401,8 @@ int cli_begin(cli *c)
         if (ddbs_batch_init(&c->batch, &bo) != DDBS_OK)
             return usage_error("--table: not a DynamoDB table name", c->table);
     }
+    if (c->firehose_response)
+        ddbs_firehose_init(&c->firehose, out_sink, c, c->object, DDBS_FIREHOSE_BYTES);
     if (c->chunked && ddbs_chunker_init(&c->chunker, &c->co) != DDBS_OK)
         return usage_error("--max-bytes too small for the CSV header, or --prefix over 256 bytes", NULL);
     c->fail_seq[0] = 0;
@@ -463,6 +486,10 @@ int cli_convert(cli *c, int fd, const char *mem, size_t n, const char *name)
 
 int cli_end(cli *c, int status)
 {
+    if (c->firehose_response && !status && ddbs_firehose_finish(&c->firehose) != DDBS_OK) {
+        fprintf(stderr, "ddbstream: write error: %s\n", strerror(errno));
+        status = CLI_IO;
+    }
     if (c->batchwrite && !c->batch.error && ddbs_batch_finish(&c->batch) != DDBS_OK && !status) {
         fprintf(stderr, "ddbstream: write error: %s\n", strerror(errno));
         status = CLI_IO;
@@ -494,6 +521,9 @@ int cli_finish(cli *c, int status)
                 (unsigned long long)c->docs, (unsigned long long)c->rin, (unsigned long long)c->rout,
                 (unsigned long long)c->bin, (unsigned long long)c->bout, t,
                 t > 0 ? (double)c->bin / 1e6 / t : 0.0);
+        if (c->firehose_response)
+            fprintf(stderr, "ddbstream: firehose records: %u Ok, %u Dropped, %u ProcessingFailed\n",
+                    c->firehose.ok, c->firehose.dropped, c->firehose.failed);
         if (c->batchwrite)
             fprintf(stderr, "ddbstream: %llu request bodies, %llu requests\n",
                     (unsigned long long)c->batch.bodies, (unsigned long long)c->batch.requests);

@@ -17,12 +17,13 @@ typedef struct cli {
     ddbs_chunker_options co;
     const char *columns[DDBS_MAX_COLUMNS];
     const char *out_dir, *s3_url, *table;
-    int batchwrite, as_delete, stats, progress, chunked;
+    int batchwrite, as_delete, stats, progress, chunked, firehose_response;
     char **files;
     int nfiles;
     /* outputs */
     ddbs_chunker chunker;
     ddbs_batch batch;
+    ddbs_firehose firehose;
     struct s3_client *s3;
     char *line, *object, *header;
     FILE *out;                /* where lines go without --out-dir/--s3 */

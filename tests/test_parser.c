@@ -360,7 +360,7 @@ Test(errors, syntax)
         { "bad \\u escape", "{'Records':[],'x':'\\u12g4'}", "g4", 0 },
         { "comma before first key", "{,'Records':[]}", ",", 0 },
         { "garbage at top level", "x", "x", 0 },
-        { "single quote string", "{'Records':[],'x':\\'a\\'}", "\\'a", 0 },
+        { "backslash outside a string", "{'Records':[],'x':\\'a\\'}", "\\'a", 0 },
     };
     check_cases(c, sizeof c / sizeof c[0], DDBS_E_SYNTAX, &no_opt);
     /* a BOM is only allowed as the first bytes of the stream */
@@ -1494,6 +1494,13 @@ Test(payloads, errors)
     check("data after padding", ev, &no_opt, DDBS_E_BASE64, pos(ev, "e30=") + 4, 1, "");
     ev = kinesis_event("eyJ", "");
     check("incomplete group", ev, &no_opt, DDBS_E_BASE64, pos(ev, "eyJ\"") + 3, 1, "");
+    /* BUG: records decoded before a bad base64 digit are only parsed if a feed() happened to
+       end between them and the digit: fed whole, the line below is lost and error_record is
+       1; cut just before the '!', it is delivered and error_record is 2 (test_split shows the
+       same). Repro: {"records":[{"data":"<base64 of a record>!AAA"}]} whole vs cut. */
+    data = cat(B64(GOOD_REC), "!AAA");
+    ev = firehose_event(data);
+    check("record before a bad digit", ev, &no_opt, DDBS_E_BASE64, pos(ev, "!"), 2, J(GOOD_LINE));
     ev = kinesis_event("e3\\n0=", "");
     check("escape other than \\/", ev, &no_opt, DDBS_E_BASE64, pos(ev, "\\n") + 1, 1, "");
     /* base64 of bad JSON: the group of the first bad byte; the record before it is out */
@@ -1675,7 +1682,7 @@ Test(samples, expected_output)
                   c->path, r.lines, ULL(c->lines));
         cr_expect(!r.bad_call && !r.not_sticky, "%s: partial line or error not sticky", c->path);
         if (want)
-            cr_expect(r.out_len == want_len && memcmp(r.out, want, want_len) == 0,
+            cr_expect(r.out_len == want_len && (want_len == 0 || memcmp(r.out, want, want_len) == 0),
                       "%s: output differs from %s", c->path, path);
         run_free(&r);
         free(want);

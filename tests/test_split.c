@@ -203,8 +203,43 @@ static const char *const tricky[] = {
     "\xEF\xBB",
 };
 
-/* Generated inputs: nesting at and past the limit, and values long enough to overflow a
-   DDBS_MIN_BUF line or a metadata field. */
+/* Payload documents for Kinesis and Firehose events. */
+static const char kds[] =
+    "{\"awsRegion\":\"eu-west-1\",\"eventID\":\"k1\",\"eventName\":\"REMOVE\",\"userIdentity\":"
+    "{\"type\":\"Service\",\"principalId\":\"dynamodb.amazonaws.com\"},\"recordFormat\":"
+    "\"application/json\",\"tableName\":\"T\",\"dynamodb\":{\"ApproximateCreationDateTime\":"
+    "1721011165891550,\"ApproximateCreationDateTimePrecision\":\"MICROSECOND\",\"Keys\":"
+    "{\"id\":{\"S\":\"\xF0\x9F\xA6\x8A\"}},\"OldImage\":{\"id\":{\"S\":\"1\"},\"n\":{\"N\":\"-5e3\"}},"
+    "\"SizeBytes\":60},\"eventSource\":\"aws:dynamodb\"}";
+static const char kds_twice[] =
+    "{\"eventName\":\"MODIFY\",\"dynamodb\":{\"NewImage\":{\"a\":{\"S\":\"x\"}}}}\n"
+    "{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{\"a\":{\"N\":\"2\"}}}}";
+static const char kds_bad[] =
+    "{\"eventName\":\"MODIFY\",\"dynamodb\":{\"NewImage\":{\"a\":{\"S\":\"x\"}}}}\n"
+    "{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{\"a\":{\"N\":\"02\"}}}}";
+static const char kds_cut[] = "{\"eventName\":\"MODIFY\",\"dynamodb\":{";
+/* its base64 has '/' in it */
+static const char slashy[] =
+    "{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{\"k\":{\"S\":\"?\?\?\"}}}}";
+
+/* Base64 of text, with '/' written \/ when escape is set; in a ring of buffers. */
+static const char *b64(const char *text, int escape)
+{
+    static char ring[4][8192];
+    static unsigned next;
+    char plain[8192], *d = ring[next++ % 4u], *o = d;
+    const char *q;
+    run_b64(text, strlen(text), plain);
+    for (q = plain; *q; q++) {
+        if (escape && *q == '/') *o++ = '\\';
+        *o++ = *q;
+    }
+    *o = 0;
+    return d;
+}
+
+/* Generated inputs: nesting at and past the limit, values long enough to overflow a
+   DDBS_MIN_BUF line or a metadata field, base64 payloads, export lines. */
 static char *generated(int k, size_t *len)
 {
     size_t n, i, cap = 16384;
@@ -249,6 +284,35 @@ static char *generated(int k, size_t *len)
         p += sprintf(p, "{\"Records\":[],\"x\":\"");
         for (i = 0; i < 300; i++) p += sprintf(p, i % 3 ? "\\u00e9\xC3\xA9" : "\\n\xF0\x9F\xA6\x8A");
         p += sprintf(p, "\"}");
+        break;
+    case 7:  /* a Lambda Kinesis event: KDS records base64-encoded, one with \/ escapes */
+        p += sprintf(p, "{\"Records\":[{\"kinesis\":{\"partitionKey\":\"p\",\"data\":\"%s\","
+                        "\"approximateArrivalTimestamp\":1.5},\"eventName\":\"aws:kinesis:record\"},",
+                     b64(kds, 0));
+        p += sprintf(p, "{\"kinesis\":{\"data\":\"%s\"},\"eventName\":\"aws:kinesis:record\"}]}",
+                     b64(slashy, 1));
+        break;
+    case 8:  /* a Firehose event whose payload holds two documents */
+        p += sprintf(p, "{\"invocationId\":\"i\",\"records\":[{\"recordId\":\"1\",\"data\":"
+                        "\"%s\"},{\"recordId\":\"2\",\"data\":\"%s\"}]}",
+                     b64(kds_twice, 0), b64(slashy, 0));
+        break;
+    case 9:  /* errors inside payloads: bad JSON after a good record, bad digit, cut document */
+        p += sprintf(p, "{\"records\":[{\"data\":\"%s\"}]}\n", b64(kds_bad, 1));
+        p += sprintf(p, "{\"records\":[{\"data\":\"%s\"}]}\n", b64(slashy, 0));
+        break;
+    case 10:
+        p += sprintf(p, "{\"records\":[{\"data\":\"%s!AAA\"}]}\n", b64(slashy, 0));
+        p += sprintf(p, "{\"records\":[{\"data\":\"%s\"}]}\n", b64(kds_cut, 0));
+        p += sprintf(p, "{\"records\":[{\"data\":\"%s\"}]}\n", b64(slashy, 0));
+        break;
+    case 11:  /* the input ends inside a payload */
+        p += sprintf(p, "{\"records\":[{\"data\":\"%s", b64(kds_twice, 0));
+        break;
+    case 12:  /* DynamoDB export lines, full and incremental */
+        p += sprintf(p, "{\"Item\":{\"pk\":{\"S\":\"a\"},\"n\":{\"N\":\"1\"}}}\n"
+                        "{\"Metadata\":{\"WriteTimestampMicros\":{\"N\":\"1721011165891550\"}},"
+                        "\"Keys\":{\"pk\":{\"S\":\"b\"}},\"OldImage\":{\"pk\":{\"S\":\"c\"}}}\n");
         break;
     default:
         free(b);
