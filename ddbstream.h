@@ -63,7 +63,7 @@ extern "C" {
     R(E_SCHEMA, "stream record field has the wrong type or is missing") \
     R(E_ATTR, "invalid AttributeValue") \
     R(E_NUMBER, "invalid number text in N") \
-    R(E_BASE64, "invalid base64 in B") \
+    R(E_BASE64, "invalid base64 (a B value or a payload)") \
     R(E_FIELD_TOO_LONG, "record metadata field too long") \
     R(E_LINE_TOO_BIG, "record does not fit the line buffer") \
     R(E_SINK, "sink stopped the run") \
@@ -197,7 +197,8 @@ typedef struct ddbs_parser {
     uint8_t evbad;            /* eventName not INSERT/MODIFY/REMOVE: an error if it is a record */
     uint8_t nested;           /* reading a base64 payload: no payloads inside it */
     uint8_t kn, kpad, kesc;   /* base64 payload: characters in the group, '=' seen, after '\\' */
-    uint32_t tunit, kacc;
+    uint8_t last_byte;        /* of the previous chunk: is a resync already at a line start? */
+    uint32_t tunit, kacc, kescs;  /* time unit; base64 bits; \/ escapes in the payload so far */
     uint64_t ev_off, kdata_off, kdec;  /* eventName value; payload start; bytes decoded */
     size_t kbn;
     unsigned char kbuf[192];  /* decoded payload bytes waiting for the scanner */
@@ -849,7 +850,12 @@ static int ddbs__begin(ddbs_parser *p, unsigned kind)
         p->sc.nst = 0;
         return 0;
     case DDBS__R_F_EVNAME: case DDBS__R_F_EVID: case DDBS__R_F_SEQ: case DDBS__R_F_TIME:
-        if (kind == 'n') return 0;
+        if (kind == 'n') {  /* null: as if absent */
+            static const uint32_t bit[4] = { DDBS__SEEN_EVNAME, DDBS__SEEN_EVID, DDBS__SEEN_SEQ,
+                                             DDBS__SEEN_TIME };
+            p->seen &= ~bit[r - DDBS__R_F_EVNAME];
+            return 0;
+        }
         if (!str && !(r == DDBS__R_F_TIME && kind == '0')) return DDBS_E_SCHEMA;
         p->dst = (uint8_t)(DDBS__D_META + (r - DDBS__R_F_EVNAME));
         p->mlen[r - DDBS__R_F_EVNAME] = 0;
@@ -1272,7 +1278,7 @@ static int ddbs__record_end(ddbs_parser *p)
                           DDBS_EV_REMOVE);
     p->in_record = 0;
     DDBS_MEMSET(&rec, 0, sizeof rec);
-    rec.index = p->records_in++;
+    rec.index = p->records_in;
     rec.event = p->ev;
     rec.ttl = p->ev == DDBS_EV_REMOVE &&
               ddbs__mem_has(p->meta + ddbs__moff[DDBS__M_UID], p->mlen[DDBS__M_UID],
@@ -1280,8 +1286,10 @@ static int ddbs__record_end(ddbs_parser *p)
               ddbs__mem_has(p->meta + ddbs__moff[DDBS__M_UID], p->mlen[DDBS__M_UID],
                             "\"type\":\"Service\"");
     if ((p->opt.events && !(p->opt.events & p->ev)) || (p->opt.flags & DDBS_F_PARSE_ONLY) ||
-        ((p->opt.flags & DDBS_F_TTL_ONLY) && !rec.ttl))
+        ((p->opt.flags & DDBS_F_TTL_ONLY) && !rec.ttl)) {
+        p->records_in++;
         return 0;
+    }
     if (p->opt.format == DDBS_FORMAT_CSV) {
         int e = ddbs__csv_row(p, &start, &end);
         if (e) return e;
@@ -1343,12 +1351,15 @@ static int ddbs__record_end(ddbs_parser *p)
     rec.time_len = p->mlen[DDBS__M_TIME];
     rec.time_unit = p->tunit;
     if (rec.time_len >= 2 && rec.time[0] == '"') { rec.time++; rec.time_len -= 2; }
+    /* counted once delivered, so an error names this record */
     if (p->opt.on_record) {
         int r = p->opt.on_record(p->opt.user, &rec);
         if (r < 0) return DDBS_E_SINK;
-        if (r > 0) { p->records_out++; return 0; }
+        if (r > 0) goto delivered;
     }
     if (p->opt.sink && p->opt.sink(p->opt.user, rec.line, rec.line_len)) return DDBS_E_SINK;
+delivered:
+    p->records_in++;
     p->records_out++;
     p->bytes_out += rec.line_len;
     return 0;
@@ -1763,6 +1774,7 @@ static int ddbs__run(ddbs_parser *p, const unsigned char *s, size_t *pos, size_t
                     p->kn = p->kpad = p->kesc = 0;
                     p->kacc = 0;
                     p->kdec = 0;
+                    p->kescs = 0;
                     p->kbn = 0;
                     p->kdata_off = base + i + 1;
                     i++;
@@ -2016,7 +2028,8 @@ static int ddbs__inner(ddbs_parser *p, uint64_t *at)
     DDBS_ASSERT(e || k == p->kbn);
     p->kdec += p->kbn;
     p->kbn = 0;
-    if (e) *at = p->kdata_off + iat / 3 * 4;
+    /* kbuf is flushed at every \/ escape, so all its bytes come after kescs of them */
+    if (e) *at = p->kdata_off + iat / 3 * 4 + p->kescs;
     return e;
 }
 
@@ -2037,8 +2050,16 @@ static int ddbs__payload(ddbs_parser *p, const unsigned char *s, size_t *pos, si
         }
         if (p->kesc) {
             p->kesc = 0;
-            if (c != '/') { e = DDBS_E_BASE64; *at = base + i; break; }
+            if (c != '/') {
+                if ((e = ddbs__inner(p, at)) == 0) {
+                    e = DDBS_E_BASE64;
+                    *at = base + i;
+                }
+                break;
+            }
         } else if (c == '\\') {
+            if ((e = ddbs__inner(p, at)) != 0) break;
+            p->kescs++;
             p->kesc = 1;
             continue;
         } else if (c == '"') {
@@ -2047,8 +2068,11 @@ static int ddbs__payload(ddbs_parser *p, const unsigned char *s, size_t *pos, si
         }
         v = ddbs__b64val(c);
         if (p->kpad == 4 || (c == '=' ? p->kn < 2 : (v == 0xFF || p->kpad))) {
-            e = DDBS_E_BASE64;
-            *at = base + i;
+            /* what was decoded before the bad character counts first, whatever the chunks */
+            if ((e = ddbs__inner(p, at)) == 0) {
+                e = DDBS_E_BASE64;
+                *at = base + i;
+            }
             break;
         }
         p->kacc = (p->kacc << 6) | (c == '=' ? 0u : v);
@@ -2125,12 +2149,15 @@ DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t l
         if (p->opt.on_error) p->opt.on_error(p->opt.user, (ddbs_result)e, at, p->records_in + 1);
         p->dst = DDBS__D_NONE;
         p->in_record = 0;
-        /* an error that closed a whole document needs no resync: carry on with the next */
+        /* an error that closed a whole document needs no resync: carry on with the next;
+           one found at a '{' that starts a line (a cut-short line before it) resyncs there */
         if (!(p->sc.depth == 0 && p->sc.st == DDBS__S_TOP && at < base + i))
-            p->sc.st = DDBS__S_RESYNC;
+            p->sc.st = at == base + i && i < len && (i ? s[i - 1] : p->last_byte) == '\n' ?
+                       DDBS__S_RESYNC_NL : DDBS__S_RESYNC;
         p->sc.depth = 0;
     }
     p->offset = base + len;
+    if (len) p->last_byte = s[len - 1];
     return DDBS_OK;
 }
 
@@ -2369,7 +2396,7 @@ DDBS_API int ddbs_chunker_add(void *chunker, const ddbs_record *rec)
     }
     if (!c->nrec) {
         c->first_index = rec->index;
-        DDBS_MEMCPY(c->opt.buf, c->opt.header, hl);
+        if (hl) DDBS_MEMCPY(c->opt.buf, c->opt.header, hl);
         c->len = hl;
         c->hour = hour;
         c->first_len = ddbs__name_part(c->first, key, key_len);

@@ -104,7 +104,7 @@ static void check_ok(const char *what, const char *in, const ddbs_options *o, co
 #define GOOD_REC "{'eventName':'INSERT','dynamodb':{'Keys':{'k':{'S':'a'}}}}"
 #define GOOD_LINE "{'eventName':'INSERT','Keys':{'k':'a'}}\n"
 
-/* A record whose NewImage attribute "a" has the value v (J form). */
+/* IMG_PRE value IMG_POST: a record whose NewImage attribute "a" holds value (J form). */
 #define IMG_PRE "{'eventName':'INSERT','dynamodb':{'NewImage':{'a':"
 #define IMG_POST "}}}"
 
@@ -403,7 +403,7 @@ Test(errors, depth)
     memset(in + pre, '[', n);
     memset(in + pre + n, ']', n);
     memcpy(in + pre + 2 * n, "}", 2);
-    /* the document object is level 1, so the '[' at level DDBS_MAX_DEPTH + 1 fails */
+    /* the document object is level 1: the '[' at level DDBS_MAX_DEPTH + 1 fails */
     check_len("100000 nested [", in, pre + 2 * n + 1, &no_opt, DDBS_E_DEPTH,
               pre + DDBS_MAX_DEPTH - 1, 1, "");
     free(in);
@@ -658,7 +658,8 @@ Test(errors, field_too_long)
           &no_opt, DDBS_E_FIELD_TOO_LONG, 14 + 32, 1, "");
 }
 
-/* The value's length that fills a DDBS_MIN_BUF line buffer exactly, found by trying. */
+/* The longest S value pre...post can hold and still fit the line buffer, found by trying:
+   the test then needs no knowledge of how the buffer is laid out inside. */
 static size_t largest_fitting(const char *pre, const char *post, const ddbs_options *o)
 {
     size_t lo = 0, hi = DDBS_MIN_BUF;
@@ -690,8 +691,8 @@ Test(errors, line_too_big)
     memcpy(in, pre, p);
     memset(in + p, 'x', n);
     strcpy(in + p + n, post);
-    /* with fit bytes, the S's closing quote and the image's } still fit: the first byte
-       that does not is the (fit + 2)-th of the string */
+    /* with fit bytes, the S's closing quote and the image's } still fit, so the first byte
+       that does not is at index fit + 2 of the string */
     check("S of 5000 in a 4096 buffer", in, &o, DDBS_E_LINE_TOO_BIG, p + fit + 2, 2,
           J(GOOD_LINE));
     /* nothing is staged when the line is not wanted */
@@ -755,8 +756,6 @@ Test(errors, sink)
     cr_expect(p.error == DDBS_E_SINK, "sink -1: %s", ddbs_strerror(p.error));
     cr_expect(p.error_offset == second_end, "at the record's closing brace: %llu, want %llu",
               ULL(p.error_offset), ULL(second_end));
-    /* BUG: error_record is 3 here; records_in is counted before the sink is called, so the
-       record whose line was refused (the 2nd) is misnamed */
     cr_expect(p.error_record == 2, "error_record %llu, want 2", ULL(p.error_record));
     cr_expect(p.records_out == 1 && p.bytes_out == line_len && s.calls == 2,
               "out %llu bytes %llu calls %d", ULL(p.records_out), ULL(p.bytes_out), s.calls);
@@ -768,7 +767,6 @@ Test(errors, sink)
     p = stop_run(in, 1, 1, -1, &s);
     cr_expect(p.error == DDBS_E_SINK && p.error_offset == posn(in, "}}}}", 1) + 3 &&
               p.records_out == 0 && s.calls == 1, "on_record -1: %s", ddbs_strerror(p.error));
-    /* BUG: same off-by-one as above: 2 for the first record */
     cr_expect(p.error_record == 1, "on_record -1: error_record %llu, want 1",
               ULL(p.error_record));
 }
@@ -824,9 +822,6 @@ Test(errors, object_too_big)
     co.buf = obj;
     co.buf_size = sizeof obj;
     co.max_object_bytes = 128;
-    /* BUG: with no header (the default), the chunker's first line does
-       memcpy(buf, NULL, 0) (ddbs_chunker_add, "DDBS_MEMCPY(c->opt.buf, c->opt.header, hl)"):
-       undefined behaviour that UBSan stops on; any chunker without a CSV header hits it */
     cr_assert(ddbs_chunker_init(&c, &co) == DDBS_OK, "chunker init");
     o.on_record = ddbs_chunker_add;
     o.user = &c;
@@ -1059,10 +1054,6 @@ Test(output, metadata)
                "null,{}]},'Keys':{'k':'a'}}\n"));
     check_ok("images null are absent", J("{'eventName':'INSERT','dynamodb':{'Keys':{'k':{'S':'a'}},"
              "'NewImage':null,'OldImage':null}}"), &no_opt, J(GOOD_LINE));
-    /* BUG: a null eventID or SequenceNumber comes out as "" instead of being left out like
-       a null userIdentity or time; repro: {"eventName":"INSERT","eventID":null,
-       "dynamodb":{"SequenceNumber":null}} gives {"eventName":"INSERT","eventID":"",
-       "SequenceNumber":""} */
     check_ok("eventID and SequenceNumber null are absent",
              J("{'eventName':'INSERT','eventID':null,'dynamodb':{'SequenceNumber':null,"
                "'Keys':{'k':{'S':'a'}}}}"), &no_opt, J(GOOD_LINE));
@@ -1247,10 +1238,6 @@ Test(output, skip_bad_cut_line)
     cr_expect(r.reports == 1 && r.report_rc[0] == DDBS_E_SYNTAX &&
               r.report_off[0] == pos(in, "\n{\"eventName\":\"MODIFY\"") + 1, "report %s at %llu",
               ddbs_strerror(r.report_rc[0]), ULL(r.report_off[0]));
-    /* BUG: the MODIFY line is skipped too: after the error at its '{' the parser resyncs to
-       the next "\n{", past the document that starts at the error byte. Repro (CLI):
-       printf '{"Records":[{"eventName":"INSERT"\n{"eventName":"MODIFY","dynamodb":{}}\n' |
-       ddbstream --skip-bad   -> no output line */
     cr_expect(r.out_len == strlen(J(GOOD_LINE "{'eventName':'MODIFY'}\n")) &&
               memcmp(r.out, J(GOOD_LINE "{'eventName':'MODIFY'}\n"), r.out_len) == 0,
               "output\n%.*s", (int)r.out_len, r.out ? r.out : "");
@@ -1490,14 +1477,11 @@ Test(payloads, errors)
     /* not base64 */
     ev = kinesis_event("eyJ!", "");
     check("bad base64 digit", ev, &no_opt, DDBS_E_BASE64, pos(ev, "!"), 1, "");
+    /* the document decoded before the bad padding comes first: {} is no stream document */
     ev = kinesis_event("e30=e30=", "");
-    check("data after padding", ev, &no_opt, DDBS_E_BASE64, pos(ev, "e30=") + 4, 1, "");
+    check("data after padding", ev, &no_opt, DDBS_E_NOT_STREAM, pos(ev, "e30="), 1, "");
     ev = kinesis_event("eyJ", "");
     check("incomplete group", ev, &no_opt, DDBS_E_BASE64, pos(ev, "eyJ\"") + 3, 1, "");
-    /* BUG: records decoded before a bad base64 digit are only parsed if a feed() happened to
-       end between them and the digit: fed whole, the line below is lost and error_record is
-       1; cut just before the '!', it is delivered and error_record is 2 (test_split shows the
-       same). Repro: {"records":[{"data":"<base64 of a record>!AAA"}]} whole vs cut. */
     data = cat(B64(GOOD_REC), "!AAA");
     ev = firehose_event(data);
     check("record before a bad digit", ev, &no_opt, DDBS_E_BASE64, pos(ev, "!"), 2, J(GOOD_LINE));
@@ -1522,10 +1506,6 @@ Test(payloads, errors)
           pos(ev, data) + strlen(data), 1, "");
     ev = J("{'Records':[{'kinesis':{'data':5},'eventName':'aws:kinesis:record'}]}");
     check("data not a string", ev, &no_opt, DDBS_E_SCHEMA, pos(ev, "5"), 1, "");
-    /* BUG: the group offset is computed as if there were no escapes: each \/ before the bad
-       group puts error_offset one byte too early. Repro: a Kinesis event whose data is the
-       base64 of {"eventName":"INSERT","dynamodb":{"Keys":{"k":{"S":"???"}}},"x":01} with its
-       '/' written \/ reports the group one byte before the one holding "01". */
     {
         const char *bad = "{'eventName':'INSERT','dynamodb':{'Keys':{'k':{'S':'?\?\?'}}},'x':01}";
         size_t at1 = strlen(J(bad)) - 2;  /* the '1' of 01 */
