@@ -1,4 +1,4 @@
-/* ddbstream.h v0.1.0 - DynamoDB Streams JSON to NDJSON; no heap, no recursion
+/* ddbstream.h v0.1.0 - DynamoDB change data to NDJSON, CSV, typed JSON; no heap, no recursion
    License: MIT, see the end of this file.
                                              In ONE .c file: #define DDBSTREAM_IMPLEMENTATION
                                                              #include "ddbstream.h"
@@ -19,11 +19,17 @@
                  (unsigned long long)p.error_offset);
 
    Input: a stream of JSON documents (NDJSON, pretty printed or concatenated, optional BOM):
-   Lambda DynamoDB stream events {"Records":[...]} (tumbling-window keys skipped), GetRecords
-   responses, bare stream records. Output: one line per selected record, see README.md.
+   Lambda DynamoDB stream events {"Records":[...]}, GetRecords responses, bare stream records,
+   Kinesis Data Streams records for DynamoDB, Lambda Kinesis and Firehose events (base64
+   payloads decoded and parsed in place), DynamoDB export lines. Output: one line per selected
+   record (README.md has the contract); optional layers pack lines into objects of at most N
+   bytes (chunker), BatchWriteItem bodies, or a Firehose response.
+
+   Order inside: scanner, record assembler, emitters (NDJSON, typed, CSV), time, chunker,
+   batch writer, Firehose response.
 
    Options: DDBS_STATIC (off) and DDBS_MAX_DEPTH (96) in every file; DDBS_ASSERT(x),
-   DDBS_MEMCPY, DDBS_MEMMOVE, DDBS_MEMSET in the implementation file.
+   DDBS_MEMCPY, DDBS_MEMMOVE, DDBS_MEMSET, DDBS_NO_SIMD in the implementation file.
    Guarantees: no allocation, no recursion, no stdio, no pointer kept into the caller's input
    between calls; needs only memcpy/memmove/memset. */
 #ifndef DDBSTREAM_H

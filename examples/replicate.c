@@ -459,10 +459,11 @@ static void list_requests(const buf *b, unsigned long line)
 
 static void resume_hint(const rep *r, unsigned long line)
 {
-    char before[64] = "no line before it";
-    if (line > 1) snprintf(before, sizeof before, "lines 1 to %lu", line - 1);
-    say(0, "%s applied; line %lu and after not. Resume with: tail -n +%lu %s | replicate ...",
-        before, line, line, r->input ? r->input : "FILE");
+    if (line == 1)
+        say(0, "line 1 and after not (fully) applied; run again on the same input to resume");
+    else
+        say(0, "lines 1-%lu applied; line %lu and after not (fully) applied. Resume with: "
+               "tail -n +%lu %s | replicate ...", line - 1, line, line, r->input ? r->input : "FILE");
 }
 
 /* Applies one body line: 0, or EXIT_UNAPPLIED after naming what was not applied. */
