@@ -166,6 +166,8 @@ typedef struct ddbs_options {
 
 /* Internal sizes, fixed so the parser struct has one size everywhere. */
 #define DDBS__TOK_CAP 40      /* longest envelope key we match, with room to spare */
+#define DDBS__CARRY 256       /* chunks under DDBS__CARRY_MIN bytes gather up to this */
+#define DDBS__CARRY_MIN 64
 #define DDBS__META_CAP 768    /* eventName 32, eventID 128, SequenceNumber 64, time 64,
                                  userIdentity 480 bytes at most, as written */
 
@@ -185,7 +187,7 @@ typedef struct ddbs_parser {
     ddbs_result error;        /* first error; sticky */
     uint64_t error_offset;    /* byte offset of the first error in the whole stream */
     uint64_t error_record;    /* 1-based index of the record being read at that point */
-    uint64_t offset;          /* bytes consumed so far */
+    uint64_t offset;          /* bytes given to feed so far */
     uint64_t records_in;      /* stream records read */
     uint64_t records_out;     /* lines delivered */
     uint64_t bytes_out;       /* bytes delivered */
@@ -212,6 +214,9 @@ typedef struct ddbs_parser {
     uint16_t rid_len;
     uint64_t part_out;        /* records_out when the part began */
     char rid[256];            /* its recordId, as written */
+    uint64_t done;            /* bytes run through the scanner; offset less the carry */
+    size_t carry_n;
+    unsigned char carry[DDBS__CARRY];  /* small chunks gathered before they are scanned */
     uint32_t kpos;            /* CSV: bytes of the attribute name matched so far */
     uint64_t cand;            /* CSV: columns the attribute name may still be */
     char meta[DDBS__META_CAP];
@@ -228,7 +233,9 @@ DDBS_API ddbs_result ddbs_parser_init(ddbs_parser *p, const ddbs_options *opt);
 
 /* Consumes len bytes; the chunk may end anywhere, even inside a token. Calls the sink for
    each finished line. Returns DDBS_OK or the first error, which stays (later calls return it
-   again). NULL data with len 0 is a no-op. */
+   again). Chunks under 64 bytes are gathered into 256 before they are scanned, so an error
+   in them may show in a later call or in ddbs_parser_finish; output, offsets and counts are
+   the same however the input is cut. NULL data with len 0 is a no-op. */
 DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t len);
 
 /* Ends the input: DDBS_E_TRUNCATED if it stopped inside a document. */
@@ -1582,6 +1589,111 @@ static int ddbs__str_bytes(ddbs_parser *p, const unsigned char *s, size_t n, uin
     return 0;
 }
 
+/* Fast paths: a whole attribute name, or a whole scalar AttributeValue such as {"S":"x"},
+   lying in this chunk with nothing unusual in it (escapes, non-ASCII, errors, no room) is
+   handled in one go. Each writes exactly what the state machine would, or nothing and
+   returns 0 so the state machine takes over: results never depend on which path ran. */
+
+static size_t ddbs__ws_at(const unsigned char *s, size_t k, size_t len)
+{
+    return k < len && ddbs__is_ws(s[k]) ? ddbs__skip_ws(s, k, len) : k;
+}
+
+/* s[i] is the '"' of a key in an image or map (NDJSON, typed): returns where its value
+   starts, after the ':', or 0. */
+static size_t ddbs__fast_key(ddbs_parser *p, const unsigned char *s, size_t i, size_t len)
+{
+    size_t j = ddbs__scan_str(s, i + 1, len), k, n;
+    if (j >= len || s[j] != '"') return 0;
+    k = ddbs__ws_at(s, j + 1, len);
+    if (k >= len || s[k] != ':') return 0;
+    n = j + 1 - i;  /* the name with its quotes */
+    if (p->dst) {
+        if (n + 1 > p->opt.buf_size - 2 - p->out_len) return 0;
+        DDBS_MEMCPY(p->opt.buf + p->out_len, s + i, n);
+        p->out_len += n;
+        p->opt.buf[p->out_len++] = ':';
+    }
+    p->sc.next = DDBS__R_AV;
+    return k + 1;
+}
+
+/* s[i] is the '{' of an AttributeValue (NDJSON, typed): returns the index after its '}' if
+   it was S, N, B, BOOL or NULL and all here, else 0. */
+static size_t ddbs__fast_av(ddbs_parser *p, const unsigned char *s, size_t i, size_t len)
+{
+    static const char *const lit[3] = { "true", "false", "null" };
+    size_t k, t0, v0, v1, n, q;
+    unsigned tag, j, typed = p->opt.format == DDBS_FORMAT_DDB, ln = 0;
+    const char *l = NULL;
+    char *d;
+    if (p->sc.depth >= DDBS_MAX_DEPTH) return 0;
+    k = ddbs__ws_at(s, i + 1, len);
+    if (k >= len || s[k] != '"') return 0;
+    t0 = ++k;
+    while (k < len && k - t0 < 5 && s[k] >= 'A' && s[k] <= 'Z') k++;
+    if (k >= len || s[k] != '"' || (tag = ddbs__tag((const char *)s + t0, (unsigned)(k - t0))) > 4)
+        return 0;
+    k = ddbs__ws_at(s, k + 1, len);
+    if (k >= len || s[k] != ':') return 0;
+    k = ddbs__ws_at(s, k + 1, len);
+    if (k >= len) return 0;
+    if (tag <= 2) {  /* S, N, B: a plain string */
+        uint8_t st = 0;
+        if (s[k] != '"') return 0;
+        v0 = k + 1;
+        v1 = ddbs__scan_str(s, v0, len);
+        if (v1 >= len || s[v1] != '"') return 0;
+        if (tag == 1) {
+            for (j = 0; v0 + j < v1; j++)
+                if ((st = ddbs__numtab[st][ddbs__numcls(s[v0 + j])]) == 0xFF) return 0;
+            if (!DDBS__NUM_ACCEPTS(st)) return 0;
+        } else if (tag == 2) {
+            for (j = 0; v0 + j < v1; j++)
+                if (ddbs__b64_step(&st, s[v0 + j])) return 0;
+            if (st != 0 && st != 5) return 0;
+        }
+        k = v1 + 1;
+    } else {  /* BOOL true/false, NULL true */
+        for (j = 0; j < (tag == 3 ? 2u : 1u) && !l; j++) {
+            const char *z = lit[j];
+            for (n = 0; z[n] && k + n < len && s[k + n] == (unsigned char)z[n]; n++) {}
+            if (!z[n]) { l = z; ln = (unsigned)n; }
+        }
+        if (!l) return 0;
+        v0 = k;
+        v1 = k + ln;
+        k = v1;
+        if (tag == 4 && !typed) { l = lit[2]; ln = 4; }  /* NULL comes out as null */
+    }
+    k = ddbs__ws_at(s, k, len);
+    if (k >= len || s[k] != '}') return 0;
+    if (!p->dst) return k + 1;
+    /* what the state machine writes: typed {"TAG":value}, plain the value alone */
+    q = tag <= 2 && (typed || tag != 1 || (p->opt.flags & DDBS_F_NUMBERS_AS_STRINGS));
+    n = (tag <= 2 ? v1 - v0 : ln) + (q ? 2u : 0u) + (typed ? (tag >= 3 ? 9u : 6u) : 0u);  /* {"TAG":} */
+    if (n > p->opt.buf_size - 2 - p->out_len) return 0;
+    d = p->opt.buf + p->out_len;
+    if (typed) {
+        static const char *const tags[5] = { "S", "N", "B", "BOOL", "NULL" };
+        size_t tl = tag >= 3 ? 4u : 1u;
+        *d++ = '{';
+        *d++ = '"';
+        DDBS_MEMCPY(d, tags[tag], tl);
+        d += tl;
+        *d++ = '"';
+        *d++ = ':';
+    }
+    if (q) *d++ = '"';
+    if (tag <= 2) { DDBS_MEMCPY(d, s + v0, v1 - v0); d += v1 - v0; }
+    else { DDBS_MEMCPY(d, l, ln); d += ln; }
+    if (q) *d++ = '"';
+    if (typed) *d++ = '}';
+    DDBS_ASSERT((size_t)(d - p->opt.buf) - p->out_len == n);
+    p->out_len = (size_t)(d - p->opt.buf);
+    return k + 1;
+}
+
 /* ------------------------------------------------------------------ driver ------------ */
 
 /* CSV column names: 1..DDBS_MAX_COLUMNS, no NULL, no duplicates. Fills lengths and the
@@ -1724,6 +1836,15 @@ static int ddbs__run(ddbs_parser *p, const unsigned char *s, size_t *pos, size_t
             }
             if (c == '}' && p->sc.st == DDBS__S_OBJ_FIRST) goto close;
             if (c != '"') { e = DDBS_E_SYNTAX; at = base + i; goto fail; }
+            if ((ddbs__top(p) == DDBS__R_IMAGE || ddbs__top(p) == DDBS__R_MAP) &&
+                p->opt.format != DDBS_FORMAT_CSV) {
+                size_t k = ddbs__fast_key(p, s, i, len);
+                if (k) {
+                    i = k;
+                    p->sc.st = DDBS__S_VALUE;
+                    continue;
+                }
+            }
             p->sc.tok_off = base + i;
             if ((e = ddbs__key_begin(p)) != 0 ||
                 ((p->sc.sflags & DDBS__SF_QUOTE) && p->dst && (e = ddbs__put1(p, '"')) != 0)) {
@@ -1759,6 +1880,14 @@ static int ddbs__run(ddbs_parser *p, const unsigned char *s, size_t *pos, size_t
             p->sc.tok_off = at = base + i;
             switch (c) {
             case '{':
+                if (p->sc.next == DDBS__R_AV && p->opt.format != DDBS_FORMAT_CSV) {
+                    size_t k = ddbs__fast_av(p, s, i, len);
+                    if (k) {
+                        i = k;
+                        p->sc.st = DDBS__S_AFTER;
+                        continue;
+                    }
+                }
                 if ((e = ddbs__begin(p, '{')) != 0) goto fail;
                 p->sc.st = DDBS__S_OBJ_FIRST;
                 break;
@@ -2134,21 +2263,17 @@ static int ddbs__payload(ddbs_parser *p, const unsigned char *s, size_t *pos, si
     return e;
 }
 
-DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t len)
+/* Runs over one chunk s[0..len), the next bytes of the stream after p->done. */
+static ddbs_result ddbs__chunk(ddbs_parser *p, const unsigned char *s, size_t len)
 {
-    const unsigned char *s = (const unsigned char *)data;
     size_t i = 0;
-    uint64_t base, at = 0;
+    uint64_t base = p->done, at = 0;
     int e;
-    if (!p) return DDBS_E_ARG;
-    if (p->error) return p->error;
-    if (!s) return len ? ddbs__fail(p, DDBS_E_ARG, p->offset) : DDBS_OK;
-    base = p->offset;
     while (i < len) {
         e = p->nested ? ddbs__payload(p, s, &i, len, base, &at) : ddbs__run(p, s, &i, len, base, &at);
         if (!e) continue;
         if (!(p->opt.flags & DDBS_F_SKIP_BAD) || e == DDBS_E_SINK) {
-            p->offset = base + len;
+            p->done = base + len;
             return ddbs__fail(p, e, at);
         }
         p->skipped++;
@@ -2162,8 +2287,34 @@ DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t l
                        DDBS__S_RESYNC_NL : DDBS__S_RESYNC;
         p->sc.depth = 0;
     }
-    p->offset = base + len;
+    p->done = base + len;
     if (len) p->last_byte = s[len - 1];
+    return DDBS_OK;
+}
+
+/* Small chunks are gathered first (the tiny-chunk carry): the scanner then runs over enough
+   bytes at once for its fast paths, so byte-by-byte feeding stays within a few times the
+   speed of large chunks. What comes out, and every offset, is the same. */
+DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)data;
+    if (!p) return DDBS_E_ARG;
+    if (p->error) return p->error;
+    if (!s) return len ? ddbs__fail(p, DDBS_E_ARG, p->offset) : DDBS_OK;
+    p->offset += len;
+    while (len) {
+        size_t m;
+        ddbs_result rc;
+        if (!p->carry_n && len >= DDBS__CARRY_MIN) return ddbs__chunk(p, s, len);
+        m = DDBS__CARRY - p->carry_n < len ? DDBS__CARRY - p->carry_n : len;
+        DDBS_MEMCPY(p->carry + p->carry_n, s, m);
+        p->carry_n += m;
+        s += m;
+        len -= m;
+        if (p->carry_n < DDBS__CARRY) break;
+        p->carry_n = 0;
+        if ((rc = ddbs__chunk(p, p->carry, DDBS__CARRY)) != DDBS_OK) return rc;
+    }
     return DDBS_OK;
 }
 
@@ -2171,6 +2322,12 @@ DDBS_API ddbs_result ddbs_parser_finish(ddbs_parser *p)
 {
     if (!p) return DDBS_E_ARG;
     if (p->error) return p->error;
+    if (p->carry_n) {
+        size_t n = p->carry_n;
+        ddbs_result rc;
+        p->carry_n = 0;
+        if ((rc = ddbs__chunk(p, p->carry, n)) != DDBS_OK) return rc;
+    }
     if (p->nested) {  /* the input ended inside a base64 payload */
         p->sc = p->outer;
         p->nested = 0;

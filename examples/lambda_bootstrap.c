@@ -134,6 +134,7 @@ static void post_error(const char *path, const char *type, const char *msg)
     for (; *msg && n < sizeof body - 64; msg++) {
         unsigned char ch = (unsigned char)*msg;
         if (ch == '"' || ch == '\\') n += (size_t)snprintf(body + n, 3, "\\%c", ch);
+        else if (ch == '\n') n += (size_t)snprintf(body + n, 3, "\\n");
         else if (ch < 0x20) n += (size_t)snprintf(body + n, 7, "\\u%04x", ch);
         else body[n++] = ch < 0x7f ? (char)ch : '?';
     }
@@ -213,7 +214,9 @@ static int string_at(const char *p, const char *e, char *out, size_t cap)
    the library's count and the Records array disagree and no record is named (0). */
 static int record_id(const char *ev, size_t n, uint64_t index, const char *lib, char *out, size_t cap)
 {
-    const char *e = ev + n, *r = element(member(ev, e, "Records"), e, index), *d;
+    const char *e = ev + n, *r, *d;
+    if (n >= 3 && !memcmp(ev, "\xEF\xBB\xBF", 3)) ev += 3; /* a BOM, as the parser allows */
+    r = element(member(ev, e, "Records"), e, index);
     if ((d = member(r, e, "dynamodb")) && string_at(member(d, e, "SequenceNumber"), e, out, cap))
         return !*lib || !strcmp(lib, out);
     return (d = member(r, e, "kinesis")) && string_at(member(d, e, "sequenceNumber"), e, out, cap);

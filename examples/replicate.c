@@ -363,9 +363,8 @@ enum { SENT, RETRY, FINAL };
  * says whether trying again may help. */
 static int post(rep *r, const buf *b, char *msg, size_t cap)
 {
-    static const char *const throttles[] = {
-        "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
-        "InternalServerError", "ServiceUnavailable", "TransactionInProgressException"};
+    static const char *const throttles[] = { /* 400s that mean "slow down" */
+        "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"};
     char type[128] = "", text[512] = "";
     long status = 0;
     span all, v;
@@ -425,13 +424,16 @@ static int post(rep *r, const buf *b, char *msg, size_t cap)
             if ((unsigned char)text[i] < 0x20) text[i] = ' ';
         snprintf(msg, cap, "HTTP %ld%s%s", status, text[0] ? ": " : " (empty body)", text);
     }
+    if (status >= 500 || status == 408 || status == 429) { /* 500 InternalServerError, 503... */
+        r->st.errors5xx += status >= 500;
+        return RETRY;
+    }
     for (i = 0; i < sizeof throttles / sizeof *throttles; i++)
         if (!strcmp(type, throttles[i])) {
             r->st.throttled++;
             return RETRY;
         }
-    if (status >= 500) r->st.errors5xx++;
-    return status >= 500 || status == 408 || status == 429 ? RETRY : FINAL;
+    return FINAL;
 }
 
 /* Names the requests of b on stderr, each cut to SHOW_BYTES (at a UTF-8 boundary). */
@@ -459,11 +461,14 @@ static void list_requests(const buf *b, unsigned long line)
 
 static void resume_hint(const rep *r, unsigned long line)
 {
-    if (line == 1)
+    char done[64] = "line 1";
+    if (line == 1) {
         say(0, "line 1 and after not (fully) applied; run again on the same input to resume");
-    else
-        say(0, "lines 1-%lu applied; line %lu and after not (fully) applied. Resume with: "
-               "tail -n +%lu %s | replicate ...", line - 1, line, line, r->input ? r->input : "FILE");
+        return;
+    }
+    if (line > 2) snprintf(done, sizeof done, "lines 1-%lu", line - 1);
+    say(0, "%s applied; line %lu and after not (fully) applied. Resume with: tail -n +%lu %s | "
+           "replicate ...", done, line, line, r->input ? r->input : "FILE");
 }
 
 /* Applies one body line: 0, or EXIT_UNAPPLIED after naming what was not applied. */

@@ -396,6 +396,11 @@ static void hour_path(int64_t t, char *d, size_t cap)
              tm.tm_hour);
 }
 
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static int64_t hour_of(int64_t t)
 {
     return t < 0 ? -1 : t / 3600;
@@ -463,6 +468,13 @@ static void check_objects(const input *in, const plain *p, const chunked *r, con
         }
     }
     cr_assert_eq(line, nlines, "%zu of %zu lines in objects", line, nlines);
+    if (r->os.n) {  /* unique, checked on their own too */
+        char **names = (char **)xrealloc(NULL, r->os.n * sizeof *names);
+        for (i = 0; i < r->os.n; i++) names[i] = r->os.v[i].name;
+        qsort(names, r->os.n, sizeof *names, cmp_names);
+        for (i = 1; i < r->os.n; i++) cr_assert_str_neq(names[i - 1], names[i]);
+        free(names);
+    }
     if (r->finish_rc == DDBS_OK) {
         cr_assert_eq(r->c.objects, r->os.n);
         cr_assert_eq(r->c.records, nlines);
@@ -517,7 +529,7 @@ static void property(const input *in, const mode *m, size_t nlimits, size_t top)
         }
         if (l.max > top) l.max = top;
         if (l.max < low) l.max = low;
-        /* the last limit alone, so the objects get near it */
+        /* the last limit alone (no count, not hourly), so objects get near it */
         l.max_records = upto(4) == 0 && k != nlimits - 1 ? (uint32_t)between(1, 50) : 0;
         l.cflags = upto(2) && k != nlimits - 1 ? DDBS_CF_HOURLY : 0;
         l.prefix = upto(2) ? "tbl/dt=" : NULL;
@@ -657,6 +669,36 @@ Test(chunker, names_prefix_and_ext)
     r = chunk_tiny(&in, &ndjson, 4096, 0, 0, "my-table/dt=", "json.gz");
     cr_assert_str_eq(r.os.v[0].name, "my-table/dt=2016/12/02/01/100-102.json.gz");
     objects_free(&r.os);
+    input_free(&in);
+}
+
+Test(chunker, an_object_may_be_exactly_the_limit)
+{
+    /* item lines {"k":N}\n are 8 bytes: a 16-byte limit holds two, not one */
+    static const char *const seqs[] = { "1", "2", "3", "4", "5" };
+    static const char *const times[] = { "9", "9", "9", "9", "9" };
+    static const mode csv = { DDBS_FORMAT_CSV, DDBS_SHAPE_RECORD, 0 };
+    input in = tiny(5, seqs, times);
+    chunked r = chunk_tiny(&in, &ndjson, 16, 0, 0, NULL, NULL);
+    plain p;
+    size_t hl, row;
+    cr_assert_eq(r.finish_rc, DDBS_OK);
+    cr_assert_eq(r.os.n, 3u);
+    cr_assert_eq(r.os.v[0].len, 16u);
+    cr_assert_str_eq(r.os.v[0].name, "1970/01/01/00/1-2.ndjson");
+    cr_assert_str_eq(r.os.v[2].name, "1970/01/01/00/5-5.ndjson");
+    objects_free(&r.os);
+    /* CSV: the header and two rows, exactly */
+    p = run_plain(&in, &csv);
+    hl = p.ends[0];
+    row = p.ends[1] - p.ends[0];
+    cr_assert_eq(p.ends[2] - p.ends[1], row, "rows of one size");
+    r = chunk_tiny(&in, &csv, hl + 2 * row, 0, 0, NULL, NULL);
+    cr_assert_eq(r.finish_rc, DDBS_OK);
+    cr_assert_eq(r.os.n, 3u);
+    cr_assert_eq(r.os.v[0].len, hl + 2 * row);
+    objects_free(&r.os);
+    plain_free(&p);
     input_free(&in);
 }
 

@@ -601,7 +601,7 @@ Test(csv, quoting_growth_near_the_buffer_end)
     size_t c, n;
     for (c = 0; c < sizeof chars; c++) {
         int failed = 0;
-        for (n = 1000; n <= 4200; n += 7) {
+        for (n = 500; n <= 4200; n += 7) {
             ddbs_options o = csv_opts(cols, DDBS_F_CSV_SAFE | DDBS_F_NO_HEADER);
             char *in = record_with(n, chars[c], "=");
             res r;

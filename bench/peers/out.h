@@ -19,7 +19,7 @@ typedef struct {
     size_t n, cap;
 } obuf;
 
-static void ob_grow(obuf *b, size_t need)
+static inline void ob_grow(obuf *b, size_t need)
 {
     size_t cap = b->cap ? b->cap : 4096;
     while (cap - b->n < need) cap *= 2;
@@ -51,7 +51,7 @@ static const unsigned char ob_esc_tab[256] = {
     0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0, 0,0,0,0,0,0,0,0,0,0,0,0,1,0,0,0 };
 
 /* s (decoded text) as a JSON string with quotes. Clean runs are copied in one go. */
-static void ob_jstr(obuf *b, const char *s, size_t n)
+static inline void ob_jstr(obuf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     size_t i = 0, run = 0;
@@ -82,7 +82,7 @@ static void ob_jstr(obuf *b, const char *s, size_t n)
 
 /* A CSV cell (RFC 4180): quoted when it holds " , CR or LF, with quotes doubled; the same
    rule as ddbstream's --format csv without --csv-safe. */
-static void ob_csv(obuf *b, const char *s, size_t n)
+static inline void ob_csv(obuf *b, const char *s, size_t n)
 {
     size_t i;
     int q = 0;
@@ -100,7 +100,7 @@ static void ob_csv(obuf *b, const char *s, size_t n)
 /* stdout: written in 1 MiB blocks; every peer calls out_maybe_flush after each record. */
 static obuf g_out;
 
-static void out_flush(void)
+static inline void out_flush(void)
 {
     if (g_out.n && fwrite(g_out.p, 1, g_out.n, stdout) != g_out.n) {
         fprintf(stderr, "peer: write error\n");
@@ -117,7 +117,7 @@ static inline void out_maybe_flush(void)
 /* The whole input in memory (file or stdin), with pad zero bytes after it: for the
    libraries that parse a buffer (cJSON; simdjson reads its own). A file is sized first so
    the buffer is the file's size, as a careful user would do. */
-static char *read_all(const char *path, size_t *len, size_t pad)
+static inline char *read_all(const char *path, size_t *len, size_t pad)
 {
     FILE *f = path ? fopen(path, "rb") : stdin;
     size_t cap = 1u << 20, n = 0, k;

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // A DynamoDB stream event as Lambda delivers it, with increasing SequenceNumbers.
-//   node gen.js COUNT [--bad K] [--seq-first] [--hour-split K]
+//   node gen.js COUNT [--bad K] [--big K] [--seq-first] [--hour-split K]
 // --bad K: record K (1-based) gets {"NULL":false}, which DynamoDB never sends.
+// --big K: record K gets a 2000-byte string.
 // --seq-first: SequenceNumber before the images (Lambda writes it after them).
 // --hour-split K: records from K on are an hour later (a new date directory).
 'use strict';
@@ -12,6 +13,7 @@ const opt = (name) => {
 };
 const count = Number(argv[0] || 10);
 const bad = opt('--bad');
+const big = opt('--big');
 const split = opt('--hour-split');
 const seqFirst = argv.includes('--seq-first');
 const names = ['INSERT', 'MODIFY', 'REMOVE'];
@@ -19,6 +21,7 @@ const records = [];
 for (let k = 1; k <= count; k++) {
   const item = { id: { N: String(k) }, name: { S: `item ${k}` }, price: { N: `${k}.25` } };
   if (k === bad) item.broken = { NULL: false };
+  if (k === big) item.text = { S: 'x'.repeat(2000) };
   const ddb = { ApproximateCreationDateTime: 1700000000 + k + (split && k >= split ? 3600 : 0) };
   const seq = (400000000000000000000n + BigInt(k) * 1000n).toString();
   if (seqFirst) ddb.SequenceNumber = seq;

@@ -1,15 +1,14 @@
 #!/usr/bin/env node
 // Lambda Runtime API stand-in for tests/lambda, on 127.0.0.1 only, node's http alone.
 //   node runtime.js --log FILE [--ttl S] [--redeliver N] [--watch-stdin]
-//                   [--s3 PORT --fail-put K --fail-times R --mirror DIR] EVENT_FILE...
+//                   [--s3 PORT --fail-put K --fail-times R] EVENT_FILE...
 // Prints "PORT n" (and "S3PROXY m") once listening. Serves the events in order on
 // /invocation/next, then answers 500, which tells a runtime to exit. Logs one line per call:
 //   next NAME | response NAME BODY | error NAME TYPE BODY | init-error TYPE BODY | put KEY STATUS
 // --redeliver N: like Lambda on a stream, a batchItemFailures answer queues the batch again
 //   from the record named (an /error answer: the whole batch), N times per event at most.
 // --s3 PORT: a proxy to the S3 stand-in on PORT (Host kept, so SigV4 still verifies) where
-//   the K-th distinct key PUT gets 503 SlowDown for its first R tries; --mirror DIR keeps a
-//   copy of every object the store accepted.
+//   the K-th distinct key PUT gets 503 SlowDown for its first R tries.
 'use strict';
 const crypto = require('crypto');
 const fs = require('fs');
@@ -119,13 +118,7 @@ const proxy = http.createServer(async (req, res) => {
   const up = http.request({ host: '127.0.0.1', port: Number(opts.s3), method: req.method, path: req.url, headers }, (ur) => {
     const parts = [];
     ur.on('data', (d) => parts.push(d)).on('end', () => {
-      if (req.method === 'PUT') {
-        log(`put ${key} ${ur.statusCode}`);
-        if (ur.statusCode === 200 && opts.mirror) {
-          fs.mkdirSync(path.dirname(path.join(opts.mirror, key)), { recursive: true });
-          fs.writeFileSync(path.join(opts.mirror, key), body);
-        }
-      }
+      if (req.method === 'PUT') log(`put ${key} ${ur.statusCode}`);
       res.writeHead(ur.statusCode, ur.headers);
       res.end(Buffer.concat(parts));
     });

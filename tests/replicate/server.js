@@ -99,7 +99,7 @@ function reply(res, err, status, data, crcOverride) {
 }
 
 const proxy = http.createServer((req, res) => {
-  if (down) return req.socket.destroy();
+  if (down && !req.url.startsWith('/__')) return req.socket.destroy();
   const parts = [];
   req.on('data', (c) => parts.push(c));
   req.on('end', () => {
