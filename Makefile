@@ -5,10 +5,10 @@ WARN     = -std=c99 -pedantic -Wall -Wextra -Werror -Wshadow -Wconversion
 SAN      = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 B        = build
 SAMPLE   = tests/data/aws-aws-lambda-go/dynamodb-event.json
-TESTS    = test_parser test_split test_jsonsuite
+TESTS    = test_parser test_split test_jsonsuite test_csv test_chunker
 COMPILERS = gcc clang
 
-.PHONY: all run test unit cxx configs readme diff cli s3 bench clean
+.PHONY: all run test unit cxx configs readme diff cli csv dates s3 bench clean
 all: $(B)/ddbstream
 
 # S3 upload needs libcurl; without it the CLI is built without --s3.
@@ -88,7 +88,13 @@ tests/s3/node_modules: tests/s3/package.json tests/s3/package-lock.json
 s3: tests/s3/node_modules
 	@for c in $(COMPILERS); do CC=$$c CFLAGS="$(SAN)" bash tests/s3/run.sh || exit 1; done
 
-test: cxx configs unit readme diff cli s3
+csv: $(B)/ddbstream-san
+	python3 tests/csv_check.py $(B)/ddbstream-san
+
+dates:
+	CC=$(CC) bash tests/dates.sh
+
+test: cxx configs unit readme diff cli csv dates s3
 	@echo "make test: all passed"
 
 bench:

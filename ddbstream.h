@@ -220,6 +220,7 @@ typedef struct ddbs_parser {
     uint32_t kpos;            /* CSV: bytes of the attribute name matched so far */
     uint64_t cand;            /* CSV: columns the attribute name may still be */
     char meta[DDBS__META_CAP];
+    char scratch[128];        /* a metadata value unescaped */
     uint32_t collen[DDBS_MAX_COLUMNS];
     uint8_t colmeta[DDBS_MAX_COLUMNS];                      /* 1 + meta field, or 0 */
     uint8_t celltype[3][DDBS_MAX_COLUMNS];
@@ -731,12 +732,65 @@ static int ddbs__putz(ddbs_parser *p, const char *z)
     return ddbs__put(p, z, n);
 }
 
-static int ddbs__tok_is(const ddbs_parser *p, const char *z)
+/* Is the captured key the literal z? Lengths first: most keys fail there. */
+#define DDBS__TOK_IS(p, z) ((p)->sc.toklen == sizeof(z) - 1 && ddbs__same((p)->sc.tok, z, sizeof(z) - 1))
+static int ddbs__same(const char *a, const char *b, size_t n)
 {
-    size_t n = 0;
-    if (p->sc.tok[0] != z[0]) return 0;
-    while (z[n] && n < p->sc.toklen && p->sc.tok[n] == z[n]) n++;
-    return !z[n] && n == p->sc.toklen;
+    while (n && *a == *b) { a++; b++; n--; }
+    return n == 0;
+}
+
+static unsigned ddbs__hex4(const char *h)
+{
+    unsigned v = 0, k;
+    for (k = 0; k < 4; k++)
+        v = v << 4 | (unsigned)(h[k] <= '9' ? h[k] - '0' : (h[k] | 0x20) - 'a' + 10);
+    return v;
+}
+
+/* The text a whole, valid JSON string body stands for, as UTF-8 (a lone surrogate becomes
+   U+FFFD). Never longer than the body, so d may be as small as n. */
+static size_t ddbs__unescape(const char *s, size_t n, char *d)
+{
+    size_t i = 0, o = 0;
+    while (i < n) {
+        uint32_t cp;
+        if (s[i] != '\\') { d[o++] = s[i++]; continue; }
+        if (s[i + 1] != 'u') {
+            static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+            unsigned k = 0;
+            while (from[k] != s[i + 1]) k++;
+            d[o++] = to[k];
+            i += 2;
+            continue;
+        }
+        cp = ddbs__hex4(s + i + 2);
+        i += 6;
+        if (cp >= 0xD800 && cp <= 0xDBFF && i + 6 <= n && s[i] == '\\' && s[i + 1] == 'u') {
+            unsigned lo = ddbs__hex4(s + i + 2);
+            if (lo >= 0xDC00 && lo <= 0xDFFF) {
+                cp = 0x10000u + ((cp - 0xD800u) << 10) + (lo - 0xDC00u);
+                i += 6;
+            }
+        }
+        if (cp >= 0xD800 && cp <= 0xDFFF) cp = 0xFFFD;
+        if (cp < 0x80) {
+            d[o++] = (char)cp;
+        } else if (cp < 0x800) {
+            d[o++] = (char)(0xC0 | (cp >> 6));
+            d[o++] = (char)(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+            d[o++] = (char)(0xE0 | (cp >> 12));
+            d[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+            d[o++] = (char)(0x80 | (cp & 0x3F));
+        } else {
+            d[o++] = (char)(0xF0 | (cp >> 18));
+            d[o++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+            d[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+            d[o++] = (char)(0x80 | (cp & 0x3F));
+        }
+    }
+    return o;
 }
 
 static unsigned ddbs__top(const ddbs_parser *p) { return p->sc.stack[p->sc.depth - 1] & 0x7Fu; }
@@ -852,7 +906,7 @@ static int ddbs__begin(ddbs_parser *p, unsigned kind)
         return str ? 0 : DDBS_E_SCHEMA;
     case DDBS__R_F_PREC:
         if (!str) return DDBS_E_SCHEMA;
-        p->sc.sflags = DDBS__SF_CAP;
+        p->sc.sflags = DDBS__SF_CAP | DDBS__SF_DECODE;
         p->sc.toklen = 0;
         return 0;
     case DDBS__R_F_WTS:
@@ -945,8 +999,8 @@ static int ddbs__key_begin(ddbs_parser *p)
         return 0;
     case DDBS__R_AV_DONE:
         return DDBS_E_ATTR;  /* a second type tag */
-    default:
-        p->sc.sflags = DDBS__SF_KEY | DDBS__SF_CAP;
+    default:  /* envelope keys and type tags: compared after unescaping, as JSON means */
+        p->sc.sflags = DDBS__SF_KEY | DDBS__SF_CAP | DDBS__SF_DECODE;
         p->sc.toklen = 0;
         return 0;
     }
@@ -1030,59 +1084,59 @@ static int ddbs__key_end(ddbs_parser *p)
     case DDBS__R_DOC: case DDBS__R_RECORD:  /* a document may be a bare record */
         if (top == DDBS__R_DOC) {
             /* an event (Lambda, GetRecords, or Firehose with its lowercase "records") */
-            int fh = !p->nested && ddbs__tok_is(p, "records");
-            if (fh || ddbs__tok_is(p, "Records")) {
+            int fh = !p->nested && DDBS__TOK_IS(p, "records");
+            if (fh || DDBS__TOK_IS(p, "Records")) {
                 if (p->sc.doc_records) return DDBS_E_SCHEMA;
                 p->sc.doc_records = 1;
                 p->sc.next = fh ? DDBS__R_FRECORDS : DDBS__R_RECORDS;
                 return 0;
             }
             /* export lines: {"Item":..} or {"Metadata":..,"Keys":..,"NewImage":..,..} */
-            if (ddbs__tok_is(p, "Item")) {
+            if (DDBS__TOK_IS(p, "Item")) {
                 p->kind = DDBS__K_FULL;
                 return ddbs__seen(p, DDBS__SEEN_NEW, DDBS__R_IMG_NEW);
             }
-            if (ddbs__tok_is(p, "Metadata") || ddbs__tok_is(p, "Keys") ||
-                ddbs__tok_is(p, "NewImage") || ddbs__tok_is(p, "OldImage")) {
+            if (DDBS__TOK_IS(p, "Metadata") || DDBS__TOK_IS(p, "Keys") ||
+                DDBS__TOK_IS(p, "NewImage") || DDBS__TOK_IS(p, "OldImage")) {
                 p->kind = DDBS__K_INCR;
                 if (p->sc.tok[0] == 'M') return ddbs__seen(p, DDBS__SEEN_XMETA, DDBS__R_XMETA);
                 top = DDBS__R_DDB;
                 goto images;
             }
-        } else if (!p->nested && ddbs__tok_is(p, "kinesis")) {
+        } else if (!p->nested && DDBS__TOK_IS(p, "kinesis")) {
             /* a Lambda Kinesis record: a wrapper, its payload holds the records */
             p->sc.stack[p->sc.depth - 1] = DDBS__R_KREC;
             p->sc.next = DDBS__R_KINESIS;
             return 0;
         }
-        if (ddbs__tok_is(p, "eventName")) return ddbs__seen(p, DDBS__SEEN_EVNAME, DDBS__R_F_EVNAME);
-        if (ddbs__tok_is(p, "eventID")) return ddbs__seen(p, DDBS__SEEN_EVID, DDBS__R_F_EVID);
-        if (ddbs__tok_is(p, "dynamodb")) return ddbs__seen(p, DDBS__SEEN_DDB, DDBS__R_DDB);
-        if (ddbs__tok_is(p, "userIdentity")) return ddbs__seen(p, DDBS__SEEN_UID, DDBS__R_UID);
+        if (DDBS__TOK_IS(p, "eventName")) return ddbs__seen(p, DDBS__SEEN_EVNAME, DDBS__R_F_EVNAME);
+        if (DDBS__TOK_IS(p, "eventID")) return ddbs__seen(p, DDBS__SEEN_EVID, DDBS__R_F_EVID);
+        if (DDBS__TOK_IS(p, "dynamodb")) return ddbs__seen(p, DDBS__SEEN_DDB, DDBS__R_DDB);
+        if (DDBS__TOK_IS(p, "userIdentity")) return ddbs__seen(p, DDBS__SEEN_UID, DDBS__R_UID);
         p->sc.next = DDBS__R_SKIP;
         return 0;
     case DDBS__R_DDB:
     images:
-        if (ddbs__tok_is(p, "Keys")) return ddbs__seen(p, DDBS__SEEN_KEYS, DDBS__R_IMG_KEYS);
-        if (ddbs__tok_is(p, "NewImage")) return ddbs__seen(p, DDBS__SEEN_NEW, DDBS__R_IMG_NEW);
-        if (ddbs__tok_is(p, "OldImage")) return ddbs__seen(p, DDBS__SEEN_OLD, DDBS__R_IMG_OLD);
-        if (ddbs__tok_is(p, "SequenceNumber")) return ddbs__seen(p, DDBS__SEEN_SEQ, DDBS__R_F_SEQ);
-        if (top == DDBS__R_DDB && ddbs__tok_is(p, "ApproximateCreationDateTime"))
+        if (DDBS__TOK_IS(p, "Keys")) return ddbs__seen(p, DDBS__SEEN_KEYS, DDBS__R_IMG_KEYS);
+        if (DDBS__TOK_IS(p, "NewImage")) return ddbs__seen(p, DDBS__SEEN_NEW, DDBS__R_IMG_NEW);
+        if (DDBS__TOK_IS(p, "OldImage")) return ddbs__seen(p, DDBS__SEEN_OLD, DDBS__R_IMG_OLD);
+        if (DDBS__TOK_IS(p, "SequenceNumber")) return ddbs__seen(p, DDBS__SEEN_SEQ, DDBS__R_F_SEQ);
+        if (top == DDBS__R_DDB && DDBS__TOK_IS(p, "ApproximateCreationDateTime"))
             return ddbs__seen(p, DDBS__SEEN_TIME, DDBS__R_F_TIME);
-        if (top == DDBS__R_DDB && ddbs__tok_is(p, "ApproximateCreationDateTimePrecision"))
+        if (top == DDBS__R_DDB && DDBS__TOK_IS(p, "ApproximateCreationDateTimePrecision"))
             return ddbs__seen(p, DDBS__SEEN_PREC, DDBS__R_F_PREC);
         p->sc.next = DDBS__R_SKIP;
         return 0;
     case DDBS__R_KINESIS: case DDBS__R_FREC:
-        p->sc.next = ddbs__tok_is(p, "data") ? DDBS__R_KDATA :
-                     top == DDBS__R_FREC && ddbs__tok_is(p, "recordId") ? DDBS__R_F_RID : DDBS__R_SKIP;
+        p->sc.next = DDBS__TOK_IS(p, "data") ? DDBS__R_KDATA :
+                     top == DDBS__R_FREC && DDBS__TOK_IS(p, "recordId") ? DDBS__R_F_RID : DDBS__R_SKIP;
         return 0;
     case DDBS__R_XMETA:
-        if (ddbs__tok_is(p, "WriteTimestampMicros")) return ddbs__seen(p, DDBS__SEEN_TIME, DDBS__R_XWTS);
+        if (DDBS__TOK_IS(p, "WriteTimestampMicros")) return ddbs__seen(p, DDBS__SEEN_TIME, DDBS__R_XWTS);
         p->sc.next = DDBS__R_SKIP;
         return 0;
     case DDBS__R_XWTS:
-        if (!ddbs__tok_is(p, "N")) return DDBS_E_SCHEMA;
+        if (!DDBS__TOK_IS(p, "N")) return DDBS_E_SCHEMA;
         p->sc.next = DDBS__R_F_WTS;
         return 0;
     case DDBS__R_KREC:
@@ -1257,16 +1311,24 @@ static int ddbs__csv_row(ddbs_parser *p, size_t *start, size_t *end)
             if (p->out_len >= p->opt.buf_size) return DDBS_E_LINE_TOO_BIG;
             p->opt.buf[p->out_len++] = ',';
         }
-        if (p->colmeta[c]) {
+        if (p->colmeta[c]) {  /* metadata: the text its JSON stands for */
             unsigned m = p->colmeta[c] - 1u;
             v = p->meta + ddbs__moff[m];
             n = p->mlen[m];
             if (n >= 2 && v[0] == '"') { v++; n -= 2; }  /* a time written as a string */
+            n = ddbs__unescape(v, n, p->scratch);
+            v = p->scratch;
             guard = m != DDBS__M_TIME;
         } else if (p->seg_beg[k] && p->cell[k][c][1]) {
             v = p->opt.buf + p->cell[k][c][0];
             n = p->cell[k][c][1] - p->cell[k][c][0];
             guard = p->celltype[k][c] == 0 || p->celltype[k][c] == 2;  /* S or B */
+        }
+        if (!n && p->opt.ncolumns == 1) {  /* "" rather than a blank line */
+            if (2 > p->opt.buf_size - p->out_len) return DDBS_E_LINE_TOO_BIG;
+            p->opt.buf[p->out_len++] = '"';
+            p->opt.buf[p->out_len++] = '"';
+            continue;
         }
         if ((e = ddbs__csv_cell(p, v, n, guard && (p->opt.flags & DDBS_F_CSV_SAFE))) != 0)
             return e;
@@ -1446,17 +1508,18 @@ static int ddbs__str_end(ddbs_parser *p)
     if (r >= DDBS__R_F_EVNAME) {
         p->dst = DDBS__D_NONE;
         if (r == DDBS__R_F_EVNAME) {
-            const char *v = p->meta + ddbs__moff[DDBS__M_EVNAME];
-            size_t n = p->mlen[DDBS__M_EVNAME];
-            p->ev = (uint8_t)(n != 6 ? 0u : ddbs__mem_has(v, 6, "INSERT") ? DDBS_EV_INSERT :
-                              ddbs__mem_has(v, 6, "MODIFY") ? DDBS_EV_MODIFY :
-                              ddbs__mem_has(v, 6, "REMOVE") ? DDBS_EV_REMOVE : 0u);
+            const char *v = p->scratch;
+            size_t n = ddbs__unescape(p->meta + ddbs__moff[DDBS__M_EVNAME], p->mlen[DDBS__M_EVNAME],
+                                      p->scratch);
+            p->ev = (uint8_t)(n != 6 ? 0u : ddbs__same(v, "INSERT", 6) ? DDBS_EV_INSERT :
+                              ddbs__same(v, "MODIFY", 6) ? DDBS_EV_MODIFY :
+                              ddbs__same(v, "REMOVE", 6) ? DDBS_EV_REMOVE : 0u);
             /* judged when the record ends: a Kinesis wrapper has "aws:kinesis:record" */
             p->evbad = !p->ev;
             p->ev_off = p->sc.tok_off;
         } else if (r == DDBS__R_F_PREC) {
-            p->tunit = ddbs__tok_is(p, "MICROSECOND") ? 1000000u :
-                       ddbs__tok_is(p, "MILLISECOND") ? 1000u : 0u;
+            p->tunit = DDBS__TOK_IS(p, "MICROSECOND") ? 1000000u :
+                       DDBS__TOK_IS(p, "MILLISECOND") ? 1000u : 0u;
         } else if (r == DDBS__R_F_WTS) {
             p->tunit = 1000000u;
         }
@@ -1496,10 +1559,16 @@ static void ddbs__match(ddbs_parser *p, const unsigned char *s, size_t n)
     if (!p->cand) p->kpos = 0xFFFFFFFFu;  /* matches nothing, however long it goes on */
 }
 
-/* CSV: decoded text (UTF-8 bytes) of the current string goes to the matcher and the cell. */
+/* Decoded text (UTF-8 bytes) of the current string goes to the key capture, the CSV column
+   matcher and the cell. */
 static int ddbs__text(ddbs_parser *p, const unsigned char *b, size_t n, uint64_t at,
                       uint64_t *err_at)
 {
+    if (p->sc.sflags & DDBS__SF_CAP) {
+        size_t room = DDBS__TOK_CAP - p->sc.toklen, m = n < room ? n : room;
+        DDBS_MEMCPY(p->sc.tok + p->sc.toklen, b, m);
+        p->sc.toklen = (uint8_t)(n > room ? DDBS__TOK_CAP : p->sc.toklen + m);
+    }
     if (p->sc.sflags & DDBS__SF_MATCH) ddbs__match(p, b, n);
     if ((p->sc.sflags & DDBS__SF_OUT) && p->dst) {
         int e = ddbs__put(p, (const char *)b, n);
@@ -1508,7 +1577,7 @@ static int ddbs__text(ddbs_parser *p, const unsigned char *b, size_t n, uint64_t
     return 0;
 }
 
-/* CSV: one UTF-16 code unit from a \uXXXX escape, or 0 to say "no more units": a high
+/* One UTF-16 code unit from a \uXXXX escape, or DDBS__NO_UNIT to settle: a high
    surrogate waits for its low half; a lone half becomes U+FFFD, as decoders do. */
 #define DDBS__NO_UNIT 0x110000u  /* ddbs__text_unit: settle a waiting surrogate only */
 static int ddbs__text_unit(ddbs_parser *p, unsigned u, uint64_t at, uint64_t *err_at)
@@ -1577,7 +1646,12 @@ static int ddbs__str_bytes(ddbs_parser *p, const unsigned char *s, size_t n, uin
         }
     }
     if (f & DDBS__SF_B64) {
-        for (i = 0; i < n; i++)
+        i = 0;
+        if (p->sc.b64 < 4) {  /* a run of base64 digits only moves the group position */
+            while (i < n && (ddbs__cls[s[i]] & 8u)) i++;
+            p->sc.b64 = (uint8_t)((p->sc.b64 + i) & 3u);
+        }
+        for (; i < n; i++)
             if (ddbs__b64_step(&p->sc.b64, s[i])) { *err_at = at + i; return DDBS_E_BASE64; }
     }
     if (f & DDBS__SF_DECODE) {
@@ -1649,7 +1723,9 @@ static size_t ddbs__fast_av(ddbs_parser *p, const unsigned char *s, size_t i, si
                 if ((st = ddbs__numtab[st][ddbs__numcls(s[v0 + j])]) == 0xFF) return 0;
             if (!DDBS__NUM_ACCEPTS(st)) return 0;
         } else if (tag == 2) {
-            for (j = 0; v0 + j < v1; j++)
+            for (j = 0; v0 + j < v1 && (ddbs__cls[s[v0 + j]] & 8u); j++) {}
+            st = (uint8_t)(j & 3u);
+            for (; v0 + j < v1; j++)
                 if (ddbs__b64_step(&st, s[v0 + j])) return 0;
             if (st != 0 && st != 5) return 0;
         }

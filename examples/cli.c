@@ -35,7 +35,8 @@ static const char usage[] =
     "                        most, never two for one key): PutRequest of the NewImage for\n"
     "                        INSERT/MODIFY, DeleteRequest of the Keys for REMOVE\n"
     "  --columns LIST        CSV columns: attribute names of the item, or eventName,\n"
-    "                        eventID, SequenceNumber, ApproximateCreationDateTime\n"
+    "                        eventID, SequenceNumber, ApproximateCreationDateTime; a CSV\n"
+    "                        record: quote a name holding a comma, \"a,b\"\n"
     "  --crlf                CSV: CRLF line ends\n"
     "  --csv-safe            CSV: put ' before S/B cells starting with = + - @ tab CR\n"
     "  --table T             batchwrite: the table to write to\n"
@@ -306,11 +307,24 @@ int cli_configure(cli *c, int argc, char **argv)
     if (!c->nfiles) c->files[c->nfiles++] = (char *)"-";
 
     if (o->format == DDBS_FORMAT_CSV) {
-        char *tok;
+        /* the list is one CSV record, as the header will be: "a,b" names a column with a comma */
+        char *r = colspec, *w = colspec;
         if (!colspec) return usage_error("--format csv needs --columns", NULL);
-        for (tok = strtok(colspec, ","); tok; tok = strtok(NULL, ",")) {
+        while (*r) {
+            char *start = w;
             if (o->ncolumns == DDBS_MAX_COLUMNS) return usage_error("too many columns (64 at most)", NULL);
-            c->columns[o->ncolumns++] = tok;
+            if (*r == '"') {
+                for (r++; *r && !(*r == '"' && r[1] != '"'); r++) {
+                    if (*r == '"') r++;
+                    *w++ = *r;
+                }
+                if (*r++ != '"' || (*r && *r != ',')) return usage_error("--columns: bad quoting", NULL);
+            } else {
+                while (*r && *r != ',') *w++ = *r++;
+            }
+            if (*r == ',') r++;
+            *w++ = 0;
+            c->columns[o->ncolumns++] = start;
         }
         o->columns = c->columns;
         if (!ddbs_csv_header(o, NULL, 0)) return usage_error("--columns: empty or repeated names", NULL);

@@ -244,8 +244,8 @@ static int member(span v, const char *name, span *out)
 }
 
 /* Checks a {TABLE:[request,...],...} object, counts its requests and, if out is given,
- * writes {"RequestItems":{...}} to it without the tables whose list is empty. -1 if
- * malformed, -2 out of memory. */
+ * writes {"RequestItems":{...}} to it without the tables whose list is empty (DynamoDB
+ * refuses those). -1 if malformed, -2 out of memory. */
 static long request_items(span items, buf *out)
 {
     iter tables, reqs;
@@ -254,7 +254,7 @@ static long request_items(span items, buf *out)
     int r, first = 1;
     if (out) {
         out->len = 0;
-        if (buf_add(out, "{\"RequestItems\":{", 17, LINE_LIMIT)) return -2;
+        if (buf_add(out, "{\"RequestItems\":{", 17, RESP_LIMIT)) return -2;
     }
     if (it_begin(&tables, items, '{')) return -1;
     while ((r = it_next(&tables, &table, &list)) == 1) {
@@ -265,14 +265,14 @@ static long request_items(span items, buf *out)
             n++;
         }
         if (r < 0) return -1;
-        if (n && out && ((!first && buf_add(out, ",", 1, LINE_LIMIT)) ||
-                         buf_add(out, table.p, (size_t)(list.e - table.p), LINE_LIMIT)))
+        if (n && out && ((!first && buf_add(out, ",", 1, RESP_LIMIT)) ||
+                         buf_add(out, table.p, (size_t)(list.e - table.p), RESP_LIMIT)))
             return -2;
         first = first && !n;
         count += n;
     }
     if (r < 0 || ws(tables.p, items.e) != items.e) return -1;
-    if (out && buf_add(out, "}}", 2, LINE_LIMIT)) return -2;
+    if (out && buf_add(out, "}}", 2, RESP_LIMIT)) return -2;
     return count;
 }
 
@@ -357,6 +357,15 @@ static void backoff(rep *r, unsigned n)
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
 }
 
+/* The start of an unexpected body, printable, in out[cap]. */
+static void snippet(const char *p, size_t n, char *out, size_t cap)
+{
+    size_t i;
+    snprintf(out, cap, "%.*s", (int)(n < cap ? n : cap - 1), p);
+    for (i = 0; out[i]; i++)
+        if ((unsigned char)out[i] < 0x20) out[i] = ' ';
+}
+
 enum { SENT, RETRY, FINAL };
 
 /* One POST of b. SENT: HTTP 200 with a readable body; else msg says why, and RETRY or FINAL
@@ -405,7 +414,8 @@ static int post(rep *r, const buf *b, char *msg, size_t cap)
     all.e = all.p + r->resp.len;
     if (status == 200) {
         if (member(all, "UnprocessedItems", &v) >= 0) return SENT;
-        snprintf(msg, cap, "HTTP 200 but not a BatchWriteItem response: %.200s", all.p);
+        snippet(all.p, r->resp.len, text, 201);
+        snprintf(msg, cap, "HTTP 200 but not a BatchWriteItem response: %s", text);
         return FINAL;
     }
     /* DynamoDB's error: {"__type":"com.amazonaws.dynamodb.v20120810#Name","message":"..."} */
@@ -419,9 +429,7 @@ static int post(rep *r, const buf *b, char *msg, size_t cap)
     if (type[0]) {
         snprintf(msg, cap, "HTTP %ld %s%s%s", status, type, text[0] ? ": " : "", text);
     } else { /* not DynamoDB's JSON (a proxy, a load balancer): the start of the body */
-        snprintf(text, sizeof text, "%.200s", all.p);
-        for (i = 0; text[i]; i++)
-            if ((unsigned char)text[i] < 0x20) text[i] = ' ';
+        snippet(all.p, r->resp.len, text, 201);
         snprintf(msg, cap, "HTTP %ld%s%s", status, text[0] ? ": " : " (empty body)", text);
     }
     if (status >= 500 || status == 408 || status == 429) { /* 500 InternalServerError, 503... */
@@ -471,6 +479,13 @@ static void resume_hint(const rep *r, unsigned long line)
            "replicate ...", done, line, line, r->input ? r->input : "FILE");
 }
 
+static int oom(const rep *r, unsigned long line)
+{
+    say(0, "line %lu: out of memory", line);
+    resume_hint(r, line);
+    return EXIT_IO;
+}
+
 /* Applies one body line: 0, or EXIT_UNAPPLIED after naming what was not applied. */
 static int apply(rep *r, unsigned long line, const char *p, size_t len)
 {
@@ -484,10 +499,11 @@ static int apply(rep *r, unsigned long line, const char *p, size_t len)
     int res;
 
     cur->len = 0;
-    if (buf_add(cur, p, len, LINE_LIMIT)) return say(EXIT_IO, "out of memory");
+    if (buf_add(cur, p, len, LINE_LIMIT)) return oom(r, line);
     if (body_items(cur->p, cur->len, &items) || (n = request_items(items, NULL)) < 1) {
+        snippet(p, len, msg, 81);
         say(0, "line %lu: not a BatchWriteItem request body (want {\"RequestItems\":"
-               "{\"TABLE\":[requests]}}): %.80s", line, p);
+               "{\"TABLE\":[requests]}}): %s", line, msg);
         resume_hint(r, line);
         return EXIT_UNAPPLIED;
     }
@@ -498,7 +514,7 @@ static int apply(rep *r, unsigned long line, const char *p, size_t len)
             all.p = r->resp.p;
             all.e = all.p + r->resp.len;
             m = member(all, "UnprocessedItems", &v) == 1 ? request_items(v, next) : 0;
-            if (m == -2) return say(EXIT_IO, "out of memory");
+            if (m == -2) return oom(r, line);
             if (m < 0) {
                 snprintf(msg, sizeof msg, "HTTP 200 with a malformed UnprocessedItems");
                 res = FINAL;
@@ -510,8 +526,10 @@ static int apply(rep *r, unsigned long line, const char *p, size_t len)
                 snprintf(msg, sizeof msg, "%ld of %ld requests came back in UnprocessedItems", m,
                          n);
                 r->st.unprocessed += (unsigned long long)m;
-                idle = m < n ? -1 : idle; /* progress: the count starts again */
-                r->st.requests += (unsigned long long)(n - m);
+                if (m < n) { /* progress: the count of idle retries starts again */
+                    idle = -1;
+                    r->st.requests += (unsigned long long)(n - m);
+                }
                 n = m;
                 t = cur, cur = next, next = t;
                 res = RETRY;
@@ -538,7 +556,8 @@ static int apply(rep *r, unsigned long line, const char *p, size_t len)
 
 typedef struct { FILE *f; char in[1 << 16]; size_t pos, end; } reader;
 
-/* 1: a line in *line (no newline; *too_long if it was cut); 0: end; -1: read error. */
+/* 1: a line in *line (no newline; *too_long if it was cut); 0: end; -1: read error;
+ * -2: out of memory. */
 static int read_line(reader *rd, buf *line, int *too_long)
 {
     int any = 0;
@@ -555,7 +574,8 @@ static int read_line(reader *rd, buf *line, int *too_long)
         any = 1;
         nl = (char *)memchr(rd->in + rd->pos, '\n', rd->end - rd->pos);
         n = (nl ? (size_t)(nl - rd->in) : rd->end) - rd->pos;
-        if (!*too_long && buf_add(line, rd->in + rd->pos, n, LINE_LIMIT)) *too_long = 1;
+        if (line->len + n > LINE_LIMIT) *too_long = 1;
+        else if (!*too_long && buf_add(line, rd->in + rd->pos, n, LINE_LIMIT)) return -2;
         rd->pos += n + (nl != NULL);
         if (nl) return 1;
     }
@@ -695,7 +715,9 @@ int main(int argc, char **argv)
 
     while (!status && (got = read_line(&rd, &text, &too_long)) != 0) {
         line++;
-        if (got < 0) {
+        if (got == -2) {
+            status = oom(&r, line);
+        } else if (got < 0) {
             say(0, "%s: read error: %s", file ? file : "stdin", strerror(errno));
             resume_hint(&r, line);
             status = EXIT_IO;

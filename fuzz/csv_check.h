@@ -17,7 +17,7 @@ typedef struct csv_info {
 
 /* Checks s[0..n). tmp must hold n bytes (an unquoted value is never longer). Returns 1 if
    valid, else 0 with info->err and info->why. */
-static int csv_check(const char *s, size_t n, size_t ncols, int crlf, char *tmp,
+static inline int csv_check(const char *s, size_t n, size_t ncols, int crlf, char *tmp,
                      csv_field_fn fn, void *user, csv_info *info)
 {
     size_t i = 0, col = 0;

@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FZ_CHECK(cond, what) \
     do { if (!(cond)) fz_fail(__FILE__, __LINE__, #cond, (what)); } while (0)
 
-static void fz_fail(const char *file, int line, const char *cond, const char *what)
+static inline void fz_fail(const char *file, int line, const char *cond, const char *what)
 {
     fprintf(stderr, "\nfuzz invariant broken at %s:%d: %s\n  (%s)\n", file, line, what, cond);
     abort();
@@ -29,7 +29,7 @@ static void fz_fail(const char *file, int line, const char *cond, const char *wh
 
 typedef struct fz_buf { char *p; size_t n, cap; } fz_buf;
 
-static void fz_reserve(fz_buf *b, size_t more)
+static inline void fz_reserve(fz_buf *b, size_t more)
 {
     if (b->n + more <= b->cap) return;
     b->cap = (b->n + more) * 2 + 64;
@@ -37,28 +37,34 @@ static void fz_reserve(fz_buf *b, size_t more)
     if (!b->p) { fputs("fuzz: out of memory\n", stderr); abort(); }
 }
 
-static void fz_put(fz_buf *b, const void *s, size_t n)
+static inline void fz_put(fz_buf *b, const void *s, size_t n)
 {
     fz_reserve(b, n);
     if (n) memcpy(b->p + b->n, s, n);
     b->n += n;
 }
 
-static void fz_putz(fz_buf *b, const char *z) { fz_put(b, z, strlen(z)); }
+static inline void fz_putz(fz_buf *b, const char *z) { fz_put(b, z, strlen(z)); }
 
-static void fz_put_size(fz_buf *b, size_t v) { fz_put(b, &v, sizeof v); }
+static inline void fz_put_size(fz_buf *b, size_t v) { fz_put(b, &v, sizeof v); }
 
-static size_t fz_size_at(const fz_buf *b, size_t k)
+static inline size_t fz_size_at(const fz_buf *b, size_t k)
 {
     size_t v;
     memcpy(&v, b->p + k * sizeof v, sizeof v);
     return v;
 }
 
-static void fz_buf_free(fz_buf *b) { free(b->p); memset(b, 0, sizeof *b); }
+/* Equal byte strings; memcmp would be handed NULL for empty buffers. */
+static inline int fz_eq(const void *a, size_t an, const void *b, size_t bn)
+{
+    return an == bn && (!an || !memcmp(a, b, an));
+}
+
+static inline void fz_buf_free(fz_buf *b) { free(b->p); memset(b, 0, sizeof *b); }
 
 /* A copy of exactly n bytes in its own allocation, so ASan sees any read past the end. */
-static char *fz_dup(const void *s, size_t n)
+static inline char *fz_dup(const void *s, size_t n)
 {
     char *d = (char *)malloc(n ? n : 1);
     if (!d) abort();
@@ -95,7 +101,7 @@ typedef struct fz_conf {
          6 NUMBERS_AS_STRINGS, 7 SKIP_BAD
      b1: bits 0-2 events, 3 TTL_ONLY, 4 ITEM_META, 5 CRLF, 6 CSV_SAFE, 7 NO_HEADER
      b2: bits 0-1 column set, 2-3 staging size, 4-6 all set: PARSE_ONLY, 7 consume */
-static size_t fz_conf_read(const uint8_t *d, size_t n, fz_conf *c)
+static inline size_t fz_conf_read(const uint8_t *d, size_t n, fz_conf *c)
 {
     uint8_t b[FZ_CONF_BYTES] = { 0, 0, 0 };
     size_t used = n < FZ_CONF_BYTES ? n : FZ_CONF_BYTES;
@@ -160,7 +166,7 @@ struct fz_run {
     size_t pending_len;
 };
 
-static void fz_piece(fz_run *r, const char *s, size_t n, char kind)
+static inline void fz_piece(fz_run *r, const char *s, size_t n, char kind)
 {
     fz_put(&r->out, s, n);
     fz_put_size(&r->ends, r->out.n);
@@ -168,7 +174,7 @@ static void fz_piece(fz_run *r, const char *s, size_t n, char kind)
 }
 
 /* Line-shape promises common to sink and on_record: whole lines, from the staging buffer. */
-static void fz_check_line(const fz_run *r, const char *s, size_t n)
+static inline void fz_check_line(const fz_run *r, const char *s, size_t n)
 {
     const ddbs_options *o = &r->conf->o;
     FZ_CHECK(n > 0, "a delivered line is never empty");
@@ -183,7 +189,7 @@ static void fz_check_line(const fz_run *r, const char *s, size_t n)
     }
 }
 
-static int fz_sink(void *user, const char *s, size_t n)
+static inline int fz_sink(void *user, const char *s, size_t n)
 {
     fz_run *r = (fz_run *)user;
     int header = 0;
@@ -208,7 +214,7 @@ static int fz_sink(void *user, const char *s, size_t n)
     return 0;
 }
 
-static void fz_on_error(void *user, ddbs_result rc, uint64_t offset, uint64_t record)
+static inline void fz_on_error(void *user, ddbs_result rc, uint64_t offset, uint64_t record)
 {
     fz_run *r = (fz_run *)user;
     uint64_t t[3];
@@ -223,7 +229,7 @@ static void fz_on_error(void *user, ddbs_result rc, uint64_t offset, uint64_t re
 
 /* Checks a record against the options and the line; passes it on, keeps it, or hands it to
    the caller's on_record. */
-static int fz_on_record(void *user, const ddbs_record *rec)
+static inline int fz_on_record(void *user, const ddbs_record *rec)
 {
     fz_run *r = (fz_run *)user;
     const ddbs_options *o = &r->conf->o;
@@ -284,7 +290,7 @@ static int fz_on_record(void *user, const ddbs_record *rec)
     return 0;
 }
 
-static int fz_on_part(void *user, const char *id, size_t id_len, ddbs_result rc, uint64_t lines)
+static inline int fz_on_part(void *user, const char *id, size_t id_len, ddbs_result rc, uint64_t lines)
 {
     fz_run *r = (fz_run *)user;
     uint64_t t[2];
@@ -303,7 +309,7 @@ static int fz_on_part(void *user, const char *id, size_t id_len, ddbs_result rc,
 /* Feeds in[0..len) cut at cuts[0..ncuts) (ascending, each inside (0, len)); step > 0 feeds
    pieces of that many bytes instead. Every piece is fed even after an error, to check the
    error stays. The staging buffer is allocated at exactly buf_size. */
-static void fz_exec(fz_run *r, const fz_conf *c, const uint8_t *in, size_t len,
+static inline void fz_exec(fz_run *r, const fz_conf *c, const uint8_t *in, size_t len,
                     const size_t *cuts, size_t ncuts, size_t step)
 {
     ddbs_options o = c->o;
@@ -366,7 +372,7 @@ static void fz_exec(fz_run *r, const fz_conf *c, const uint8_t *in, size_t len,
     FZ_CHECK(n_lines == p.records_out, "records_out counts lines delivered");
     FZ_CHECK(n_bytes == p.bytes_out, "bytes_out counts bytes delivered");
     FZ_CHECK(p.records_out <= p.records_in, "no more lines out than records in");
-    FZ_CHECK(p.offset == len, "offset counts every byte fed");
+    FZ_CHECK(r->rc != DDBS_OK || p.offset == len, "offset counts every byte fed");
     if (r->rc != DDBS_OK) {
         FZ_CHECK(p.error_offset <= len, "the error offset lies inside the input");
         FZ_CHECK(p.error_record >= 1, "error_record is 1-based");
@@ -391,7 +397,7 @@ static void fz_exec(fz_run *r, const fz_conf *c, const uint8_t *in, size_t len,
     r->buf = NULL;
 }
 
-static void fz_run_free(fz_run *r)
+static inline void fz_run_free(fz_run *r)
 {
     fz_buf_free(&r->out);
     fz_buf_free(&r->ends);
@@ -401,7 +407,7 @@ static void fz_run_free(fz_run *r)
 }
 
 /* Two runs of the same input must agree on everything observable. */
-static void fz_same(const fz_run *a, const fz_run *b, const char *how)
+static inline void fz_same(const fz_run *a, const fz_run *b, const char *how)
 {
     if (a->rc != b->rc || a->error_offset != b->error_offset || a->error_record != b->error_record) {
         fprintf(stderr, "%s: rc %d/%d, offset %llu/%llu, record %llu/%llu\n", how, (int)a->rc, (int)b->rc,
@@ -415,13 +421,12 @@ static void fz_same(const fz_run *a, const fz_run *b, const char *how)
              "same record counts whatever the chunking");
     FZ_CHECK(a->bytes_out == b->bytes_out && a->documents == b->documents &&
              a->skipped == b->skipped, "same counters whatever the chunking");
-    FZ_CHECK(a->out.n == b->out.n && !memcmp(a->out.p, b->out.p, a->out.n),
-             "same output bytes whatever the chunking");
-    FZ_CHECK(a->ends.n == b->ends.n && !memcmp(a->ends.p, b->ends.p, a->ends.n) &&
-             !memcmp(a->kinds.p, b->kinds.p, a->kinds.n), "same lines whatever the chunking");
-    FZ_CHECK(a->nreports == b->nreports && !memcmp(a->reports.p, b->reports.p, a->reports.n),
+    FZ_CHECK(fz_eq(a->out.p, a->out.n, b->out.p, b->out.n), "same output bytes whatever the chunking");
+    FZ_CHECK(fz_eq(a->ends.p, a->ends.n, b->ends.p, b->ends.n) &&
+             fz_eq(a->kinds.p, a->kinds.n, b->kinds.p, b->kinds.n), "same lines whatever the chunking");
+    FZ_CHECK(a->nreports == b->nreports && fz_eq(a->reports.p, a->reports.n, b->reports.p, b->reports.n),
              "same skip reports whatever the chunking");
-    FZ_CHECK(a->nparts == b->nparts && a->parts.n == b->parts.n && !memcmp(a->parts.p, b->parts.p, a->parts.n),
+    FZ_CHECK(a->nparts == b->nparts && fz_eq(a->parts.p, a->parts.n, b->parts.p, b->parts.n),
              "same Firehose parts whatever the chunking");
 }
 
@@ -430,7 +435,7 @@ static void fz_same(const fz_run *a, const fz_run *b, const char *how)
 #define FZ_CUT_BYTES 4
 
 /* A tiny PRNG: piece sizes must be reproducible from the input alone. */
-static uint32_t fz_rand(uint32_t *s)
+static inline uint32_t fz_rand(uint32_t *s)
 {
     *s ^= *s << 13;
     *s ^= *s >> 17;
@@ -442,7 +447,7 @@ static uint32_t fz_rand(uint32_t *s)
    lands on each third of the input, so short inputs get cut too); 1: pieces of c1+1 bytes;
    2: random pieces of 1..(c0>>2)+1 bytes from seed c1..c3; 3: byte by byte. Returns the
    number of cuts in *cuts (malloc'd), or sets *step. */
-static size_t fz_cuts(const uint8_t c[FZ_CUT_BYTES], size_t len, size_t **cuts, size_t *step)
+static inline size_t fz_cuts(const uint8_t c[FZ_CUT_BYTES], size_t len, size_t **cuts, size_t *step)
 {
     size_t n = 0, k, *v;
     *step = 0;
@@ -486,7 +491,7 @@ static const char fz_b64digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqr
 
 /* Standard padded base64 of s[0..n); with slash_escape every '/' is written \/ as some JSON
    encoders do. */
-static void fz_b64_put(fz_buf *b, const uint8_t *s, size_t n, int slash_escape)
+static inline void fz_b64_put(fz_buf *b, const uint8_t *s, size_t n, int slash_escape)
 {
     size_t i;
     for (i = 0; i < n; i += 3) {
@@ -506,7 +511,7 @@ static void fz_b64_put(fz_buf *b, const uint8_t *s, size_t n, int slash_escape)
 }
 
 /* Decodes strict padded base64; returns 0, or -1 if it is not that. */
-static int fz_b64_decode(const char *s, size_t n, fz_buf *out)
+static inline int fz_b64_decode(const char *s, size_t n, fz_buf *out)
 {
     size_t i;
     if (n % 4) return -1;
@@ -530,7 +535,7 @@ static int fz_b64_decode(const char *s, size_t n, fz_buf *out)
     return 0;
 }
 
-static const char *fz_memmem(const char *h, size_t hn, const char *z)
+static inline const char *fz_memmem(const char *h, size_t hn, const char *z)
 {
     size_t n = strlen(z), i;
     for (i = 0; i + n <= hn; i++)

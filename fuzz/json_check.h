@@ -20,7 +20,7 @@ typedef struct jv_info {
 
 /* Length of the valid UTF-8 sequence at s[0..n), or 0 (RFC 3629: no overlong forms, no
    surrogates, nothing past U+10FFFF). */
-static size_t jv_utf8(const unsigned char *s, size_t n)
+static inline size_t jv_utf8(const unsigned char *s, size_t n)
 {
     unsigned c = s[0], lo = 0x80, hi = 0xBF;
     size_t need, k;
@@ -47,7 +47,7 @@ static size_t jv_utf8(const unsigned char *s, size_t n)
 }
 
 /* Is s[0..n) all valid UTF-8? */
-static int jv_utf8_all(const char *s, size_t n, size_t *err)
+static inline int jv_utf8_all(const char *s, size_t n, size_t *err)
 {
     size_t i = 0;
     while (i < n) {
@@ -58,13 +58,13 @@ static int jv_utf8_all(const char *s, size_t n, size_t *err)
     return 1;
 }
 
-static int jv_hex(unsigned c)
+static inline int jv_hex(unsigned c)
 {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
 /* A string starting at s[*i] == '"': moves *i past the closing quote, or returns 0. */
-static int jv_string(const unsigned char *s, size_t n, size_t *i)
+static inline int jv_string(const unsigned char *s, size_t n, size_t *i)
 {
     size_t j = *i + 1;
     while (j < n) {
@@ -99,7 +99,7 @@ static int jv_string(const unsigned char *s, size_t n, size_t *i)
 }
 
 /* A number at s[*i]: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
-static int jv_number(const unsigned char *s, size_t n, size_t *i)
+static inline int jv_number(const unsigned char *s, size_t n, size_t *i)
 {
     size_t j = *i;
     if (j < n && s[j] == '-') j++;
@@ -124,7 +124,7 @@ static int jv_number(const unsigned char *s, size_t n, size_t *i)
     return 1;
 }
 
-static size_t jv_ws(const unsigned char *s, size_t n, size_t i)
+static inline size_t jv_ws(const unsigned char *s, size_t n, size_t i)
 {
     while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) i++;
     return i;
@@ -132,7 +132,7 @@ static size_t jv_ws(const unsigned char *s, size_t n, size_t i)
 
 /* Is s[0..n) exactly one JSON value, with optional whitespace around it? 1 yes, 0 no (info
    says where and why). Top-level object keys are collected into info. */
-static int jv_check(const char *text, size_t n, jv_info *info)
+static inline int jv_check(const char *text, size_t n, jv_info *info)
 {
     const unsigned char *s = (const unsigned char *)text;
     static char stack[JV_MAX_DEPTH];  /* '{' or '[' per open container */

@@ -4,9 +4,10 @@
 usage: python3 tests/csv_check.py BIN
 
 For each input the CLI runs once as `--shape item --item-meta` (NDJSON, the reference) and
-then as `--format csv --columns META+NAMES` in three modes: plain, --crlf, --csv-safe. The
-columns are the four metadata fields plus the item's top-level attribute names (most frequent
-first, 60 a pass). Every cell is checked against the NDJSON value:
+then as `--format csv --columns META+NAMES` in four modes: plain, --crlf, --csv-safe and
+both. The columns are the four metadata fields plus the item's top-level attribute names
+(most frequent first, 60 a pass, up to 3 passes; a name equal to a metadata field is left
+out, as the column means the field). Every cell is checked against the NDJSON value:
   S -> the decoded text (a lone surrogate, kept as an escape in NDJSON, is U+FFFD in CSV),
   N -> the exact number text, BOOL -> true/false, NULL or missing -> empty, B -> the base64
   text, M/L/sets -> compact JSON whose value equals the NDJSON value (numbers as text),

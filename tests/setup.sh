@@ -6,7 +6,7 @@ if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
 $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-    gcc g++ clang make libcriterion-dev libcurl4-openssl-dev time > /dev/null
+    gcc g++ clang make libcriterion-dev libcurl4-openssl-dev time python3 > /dev/null
 # node may come from elsewhere on the image: only install Debian's when there is none
 command -v node > /dev/null && command -v npm > /dev/null ||
     $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq nodejs npm > /dev/null

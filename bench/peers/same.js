@@ -59,7 +59,7 @@ function csvRows(t) {
 
 const read = (f) => fs.readFileSync(f, 'utf8');
 let bad = 0, n = 0;
-const report = (i, m) => { if (++bad <= 5) console.log(`line ${i + 1}: ${m}`); };
+const report = (i, m) => { if (++bad <= 5) console.log(`${csv ? 'row' : 'line'} ${i + 1}: ${m}`); };
 
 if (csv) {
   const A = csvRows(read(oursFile)), B = csvRows(read(peerFile));

@@ -8,8 +8,10 @@
 // N is written as the exact text of its JSON string (DynamoDB sends numbers as strings), so
 // no digits are lost. Sets become arrays, B stays base64 text.
 //
-// usage: simdjson_peer [--csv COL,COL,...] [--batch BYTES] [FILE]   (stdin without FILE)
+// usage: simdjson_peer [--csv COL,COL,...] [--batch BYTES] [--one-thread] [FILE]   (stdin without FILE)
 // --csv: ddbstream --format csv --columns COLS (item: NewImage, OldImage for REMOVE, else Keys).
+// Built with -pthread (as simdjson's CMake package does), load_many runs stage 1 of the next
+// batch on a second thread; --one-thread turns that off (parser.threaded = false).
 //
 // Differences from ddbstream, all in the peer's favour: no AttributeValue grammar checks
 // (N text, base64, one tag), and records are only read from {"Records":[...]} documents.
@@ -218,10 +220,12 @@ static void csv_row(dom::object r, csv_cols &c, obuf *o)
 int main(int argc, char **argv)
 {
     const char *path = nullptr, *cols = nullptr;
+    bool threaded = true;
     size_t batch = dom::DEFAULT_BATCH_SIZE;  // 1 MB, simdjson's sweet spot; > largest document here
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--csv") && i + 1 < argc) cols = argv[++i];
         else if (!strcmp(argv[i], "--batch") && i + 1 < argc) batch = size_t(atol(argv[++i]));
+        else if (!strcmp(argv[i], "--one-thread")) threaded = false;
         else path = argv[i];
     }
     csv_cols c;
@@ -242,6 +246,7 @@ int main(int argc, char **argv)
     try {
         dom::parser parser;
         dom::document_stream docs;
+        parser.threaded = threaded;
         padded_string input;  // stdin: read whole, as load_many does for a file
         if (path) {
             if (parser.load_many(path, batch).get(docs)) die("cannot read input");

@@ -203,6 +203,7 @@ function badPayloads(good) {
     ['not-a-record', '"' + b('{"Hello": "World"}') + '"'],
     ['bad-eventName', '"' + b(good.replace(/"eventName":"[A-Z]+"/, '"eventName":"UPSERT"')) + '"'],
     ['hello-world', '"SGVsbG8gV29ybGQ="'],
+    ['unfinished-group', '"e30"'],
   ];
 }
 

@@ -113,6 +113,7 @@ const proxy = http.createServer((req, res) => {
       return send(res, 200, {});
     }
     st.requests++;
+    if (req.headers.expect) st.expect = (st.expect || 0) + 1;
     const bad = sigv4Error(req, raw);
     if (bad) {
       st.sigFailures.push(bad);
