@@ -1185,7 +1185,11 @@ static void firehose_case(void)
           fh.dropped);
     check(resp.calls == 1 && resp.n == want.n && memcmp(resp.s, want.s, want.n) == 0,
           "firehose: response\n  got:  %s  want: %s", resp.s ? resp.s : "(none)", want.s);
-    gold("firehose", resp.s ? resp.s : "-");
+    {
+        char d[100];
+        sprintf(d, "bytes=%llu #%016llx", ULL(resp.n), ULL(fnv(FNV_OFF, resp.s, resp.n)));
+        gold("firehose", d);
+    }
     free(resp.s);
     free(ev.s);
     free(want.s);
