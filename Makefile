@@ -8,8 +8,11 @@ SAMPLE   = tests/data/aws-aws-lambda-go/dynamodb-event.json
 TESTS    = test_parser test_split test_jsonsuite test_csv test_chunker
 COMPILERS = gcc clang
 
-.PHONY: all run test unit cxx configs readme diff cli csv dates s3 bench clean
+.PHONY: all run test unit cxx configs readme diff cli csv dates s3 replicate bench clean
 all: $(B)/ddbstream
+ifneq ($(CURL_LIBS),)
+all: $(B)/replicate
+endif
 
 # S3 upload needs libcurl; without it the CLI is built without --s3.
 CURL_LIBS := $(shell curl-config --libs 2>/dev/null)
@@ -94,7 +97,19 @@ csv: $(B)/ddbstream-san
 dates:
 	CC=$(CC) bash tests/dates.sh
 
-test: cxx configs unit readme diff cli csv dates s3
+$(B)/replicate: examples/replicate.c
+	@mkdir -p $(B)
+	$(CC) $(WARN) $(CFLAGS) -o $@ examples/replicate.c $(CURL_LIBS)
+
+tests/replicate/node_modules: tests/replicate/package.json tests/replicate/package-lock.json
+	cd tests/replicate && npm ci --no-audit --no-fund
+	@touch $@
+
+# replicate against dynalite behind a SigV4-checking, fault-injecting proxy
+replicate: tests/replicate/node_modules
+	@for c in $(COMPILERS); do CC=$$c CFLAGS="$(SAN)" bash tests/replicate/run.sh || exit 1; done
+
+test: cxx configs unit readme diff cli csv dates s3 replicate
 	@echo "make test: all passed"
 
 bench:

@@ -2677,29 +2677,109 @@ DDBS_API ddbs_result ddbs_batch_init(ddbs_batch *b, const ddbs_batch_options *op
     return DDBS_OK;
 }
 
-/* A hash of a Keys object that does not depend on its attribute order: the sum of the
-   hashes of its top-level members. Equal keys always hash equal; a collision only splits
-   a body early. */
-static uint64_t ddbs__key_hash(const char *k, size_t n)
+#define DDBS__FNV(h, b) ((h) = ((h) ^ (unsigned char)(b)) * 1099511628211u)
+
+/* splitmix64's finaliser: spreads each member's hash before the order-free sum, so changes
+   in two members cannot cancel out. */
+static uint64_t ddbs__mix(uint64_t x)
 {
-    uint64_t sum = 0, h = 1469598103934665603u;
-    size_t i;
-    int depth = 0, str = 0, esc = 0;
-    for (i = 1; i + 1 < n; i++) {  /* inside the outer braces */
-        char ch = k[i];
-        if (!str && depth == 0 && ch == ',') {
-            sum += h;
-            h = 1469598103934665603u;
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9u;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebu;
+    return x ^ (x >> 31);
+}
+
+/* Hashes the text a string body stands for, from s[*i] to its closing quote (then past it):
+   "a" and "\u0061" are the same key. */
+static uint64_t ddbs__hash_str(uint64_t h, const char *s, size_t n, size_t *i)
+{
+    size_t j = *i, k, m, t;
+    char d[4];
+    while (j < n && s[j] != '"') {
+        if (s[j] != '\\') {
+            DDBS__FNV(h, s[j]);
+            j++;
             continue;
         }
-        h = (h ^ (unsigned char)ch) * 1099511628211u;
-        if (esc) esc = 0;
-        else if (str) { if (ch == '\\') esc = 1; else if (ch == '"') str = 0; }
-        else if (ch == '"') str = 1;
-        else if (ch == '{' || ch == '[') depth++;
-        else if (ch == '}' || ch == ']') depth--;
+        k = 2;
+        if (s[j + 1] == 'u') {
+            k = 6;
+            if (j + 12 <= n && s[j + 6] == '\\' && s[j + 7] == 'u') {  /* a pair together */
+                unsigned hi = ddbs__hex4(s + j + 2), lo = ddbs__hex4(s + j + 8);
+                if (hi >= 0xD800 && hi <= 0xDBFF && lo >= 0xDC00 && lo <= 0xDFFF) k = 12;
+            }
+        }
+        m = ddbs__unescape(s + j, k, d);
+        for (t = 0; t < m; t++) DDBS__FNV(h, d[t]);
+        j += k;
     }
-    return sum + h;
+    *i = j + 1;
+    return h;
+}
+
+/* Hashes a number body canonically (sign, significant digits, exponent of the first one):
+   "1", "1.0", "10E-1" and "0.1E1" are the same key, as DynamoDB compares them. */
+static uint64_t ddbs__hash_num(uint64_t h, const char *s, size_t n, size_t *i)
+{
+    size_t j = *i, end, k;
+    int64_t idx = 0, lead = -1, last = -1, ints = -1, exp = 0, esign = 1, e10;
+    int neg = s[j] == '-';
+    j += (size_t)neg;
+    for (end = j; end < n && s[end] != '"' && s[end] != 'e' && s[end] != 'E'; end++) {
+        if (s[end] == '.') { ints = idx; continue; }
+        if (s[end] != '0') { if (lead < 0) lead = idx; last = idx; }
+        idx++;
+    }
+    if (ints < 0) ints = idx;
+    k = end;
+    if (k < n && (s[k] == 'e' || s[k] == 'E')) {
+        k++;
+        if (s[k] == '-' || s[k] == '+') esign = s[k++] == '-' ? -1 : 1;
+        for (; k < n && s[k] >= '0' && s[k] <= '9'; k++)
+            if (exp < 100000) exp = exp * 10 + (s[k] - '0');
+    }
+    while (k < n && s[k] != '"') k++;
+    *i = k + 1;
+    if (lead < 0) {  /* zero, whatever its sign or form */
+        DDBS__FNV(h, '0');
+        return h;
+    }
+    if (neg) DDBS__FNV(h, '-');
+    for (idx = 0, k = j; k < end; k++) {
+        if (s[k] == '.') continue;
+        if (idx >= lead && idx <= last) DDBS__FNV(h, s[k]);
+        idx++;
+    }
+    e10 = ints - lead - 1 + esign * exp;
+    for (k = 0; k < 8; k++) DDBS__FNV(h, (unsigned char)((uint64_t)e10 >> (8 * k)));
+    return h;
+}
+
+/* A hash of a typed Keys object, {"name":{"T":"value"},...}, equal for equal keys whatever
+   the attribute order, escapes or number form: the sum of its members' mixed hashes. Equal
+   keys always hash equal; a collision only starts a body early. */
+static uint64_t ddbs__key_hash(const char *s, size_t n)
+{
+    uint64_t sum = 0;
+    size_t i = 1;
+    while (i < n && s[i] == '"') {
+        uint64_t h = 1469598103934665603u;
+        char tag;
+        i++;
+        h = ddbs__hash_str(h, s, n, &i);      /* the name */
+        DDBS__FNV(h, 0);
+        i += 3;                               /* :{" */
+        tag = s[i];
+        while (i < n && s[i] != ':') i++;
+        DDBS__FNV(h, tag);
+        i += 2;                               /* :" */
+        h = tag == 'N' ? ddbs__hash_num(h, s, n, &i) : ddbs__hash_str(h, s, n, &i);
+        sum += ddbs__mix(h);
+        i += 1;                               /* } */
+        if (i < n && s[i] == ',') i++;
+    }
+    return sum;
 }
 
 static int ddbs__batch_send(ddbs_batch *b)

@@ -227,12 +227,12 @@ static int record_id(const char *ev, size_t n, uint64_t index, const char *lib, 
 static void handle(cli *c, const buf *ev)
 {
     char path[200], body[200], id[64], msg[4700];
-    const char *lib = "", *type = "Ddbstream.BadInput";
+    const char *lib = "", *type = "Ddbstream.BadInput", *data = ev->p ? ev->p : "";
     uint64_t at = UINT64_MAX; /* index of the first record not stored, if known */
     int s = cli_begin(c);
     c->fail_index = UINT64_MAX;
     if (s == CLI_OK) {
-        s = cli_end(c, cli_convert(c, -1, ev->p, ev->n, req_id));
+        s = cli_end(c, cli_convert(c, -1, data, ev->n, req_id));
         if (c->chunker.error) {
             at = c->chunker.error_record;
             lib = c->chunker.error_sequence;
@@ -244,9 +244,9 @@ static void handle(cli *c, const buf *ev)
     snprintf(path, sizeof path, "/invocation/%s/response", req_id);
     if (s == CLI_OK) {
         post(path, "{\"batchItemFailures\":[]}", NULL);
-    } else if (at != UINT64_MAX && record_id(ev->p, ev->n, at, lib, id, sizeof id)) {
-        fprintf(stderr, "lambda_bootstrap: %s: records from SequenceNumber %s not stored, left to Lambda's retry\n",
-                req_id, id);
+    } else if (at != UINT64_MAX && record_id(data, ev->n, at, lib, id, sizeof id)) {
+        fprintf(stderr, "lambda_bootstrap: %s: records from SequenceNumber %s on not stored, "
+                        "left to Lambda's retry\n", req_id, id);
         snprintf(body, sizeof body, "{\"batchItemFailures\":[{\"itemIdentifier\":\"%s\"}]}", id);
         post(path, body, NULL);
     } else {
@@ -281,6 +281,7 @@ static int configure(cli *c, int argc, char **argv, char *msg, size_t cap)
     msg[n] = 0;
     fputs(msg, stderr);
     while (n && msg[n - 1] == '\n') msg[--n] = 0;
+    if (s != CLI_OK && !n) snprintf(msg, cap, "DDBSTREAM_ARGS: not usable, see the log");
     if (s == CLI_DONE) snprintf(msg, cap, "DDBSTREAM_ARGS: --help and --version are not for the runtime");
     else if (s != CLI_OK) return s;
     else if (!c->chunked) snprintf(msg, cap, "DDBSTREAM_ARGS needs --out-dir DIR or --s3 URL");
@@ -316,7 +317,7 @@ int main(void)
     for (tok = strtok(argbuf, " \t\r\n"); tok; tok = strtok(NULL, " \t\r\n")) argv[argc++] = tok;
 
     if (configure(&c, argc, argv, msg, sizeof msg) != CLI_OK) {
-        post_error("/init/error", "Ddbstream.UsageError", msg);
+        post_error("/init/error", "Ddbstream.ConfigError", msg);
         rc = 1;
     }
     c.stats = c.progress = 0;
@@ -341,6 +342,7 @@ int main(void)
             continue;
         }
         if (*trace) setenv("_X_AMZN_TRACE_ID", trace, 1); /* for the X-Ray SDK, as runtimes do */
+        else unsetenv("_X_AMZN_TRACE_ID");
         handle(&c, &ev);
     }
     cli_finish(&c, 0);

@@ -10,5 +10,5 @@ $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
 # node may come from elsewhere on the image: only install Debian's when there is none
 command -v node > /dev/null && command -v npm > /dev/null ||
     $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq nodejs npm > /dev/null
-for d in tests/oracle tests/s3; do (cd $d && npm ci --no-audit --no-fund --loglevel=error); done
+for d in tests/oracle tests/s3 tests/replicate; do (cd $d && npm ci --no-audit --no-fund --loglevel=error); done
 echo "setup: test dependencies installed"

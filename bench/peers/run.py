@@ -20,6 +20,7 @@ Wall time: time.perf_counter around the run; CPU time (user+sys) and peak RSS: G
 (/usr/bin/time -f '%U %S %M'). Exit 1 if a check fails, 2 if a tool is missing.
 """
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -89,7 +90,13 @@ def versions():
     node = subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip()
     jq = subprocess.run(['jq', '--version'], capture_output=True, text=True).stdout.strip()
     cc = subprocess.run(['cc', '--version'], capture_output=True, text=True).stdout.split('\n')[0]
-    return (f'simdjson {pkg("libsimdjson-dev")}, yajl {pkg("libyajl-dev")}, cJSON {pkg("libcjson-dev")}, '
+    # which ddbstream.h was measured: the commit, and the header's own hash (it may be edited)
+    head = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True, cwd=ROOT).stdout.strip()
+    dirty = subprocess.run(['git', 'diff', '--quiet', 'HEAD', '--', 'ddbstream.h'], cwd=ROOT).returncode
+    with open(os.path.join(ROOT, 'ddbstream.h'), 'rb') as f:
+        sha = hashlib.sha256(f.read()).hexdigest()[:12]
+    hdr = f'ddbstream.h sha256 {sha} (commit {head or "?"}{", edited since" if dirty else ""})'
+    return (f'{hdr}\nsimdjson {pkg("libsimdjson-dev")}, yajl {pkg("libyajl-dev")}, cJSON {pkg("libcjson-dev")}, '
             f'{jq}, node {node} + @aws-sdk/util-dynamodb {udb}; {cc}; peers and CLI at {" ".join(CFLAGS)}')
 
 

@@ -4,7 +4,7 @@
 # proxy. 127.0.0.1 only; every server is stopped by the trap and stops itself after --ttl.
 # usage: tests/lambda/run.sh [BOOTSTRAP [CLI]]   (else both are built here, with sanitizers)
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 T=$(mktemp -d)
 PIDS=()
 cleanup() {
@@ -79,12 +79,13 @@ node tests/lambda/gen.js 12 --big 5 > "$T/big.json"
 # two events in one body: the library counts records across both, Records[] does not
 { node tests/lambda/gen.js 12; node tests/lambda/gen.js 12 --bad 7 --seq-first; } > "$T/two-docs.json"
 echo '{"hello":"world"}' > "$T/not-stream.json"
+echo '{"Records":[]}' > "$T/empty.json"
 SAMPLES="aws-aws-lambda-go/dynamodb-event.json aws-aws-lambda-dotnet/dynamodb-event.json
 aws-aws-lambda-java-libs/dynamo_event.json aws-powertools-powertools-lambda-java/dynamo_event_big.json
 aws-aws-sam-cli/DynamoDBUpdate.json aws-powertools-powertools-lambda-python/dynamoStreamEvent.json"
 EVENTS=()
 for s in $SAMPLES; do EVENTS+=("tests/data/$s"); done
-EVENTS+=("$T/gen.json")
+EVENTS+=("$T/gen.json" "$T/empty.json")
 check "gen.js: 12 records, Lambda's key order" \
     test "$(grep -c SequenceNumber "$T/gen.json")" = 12 -a "$(seq_of 12)" = 400000000000000012000
 
@@ -176,13 +177,18 @@ echo "== 5. bad DDBSTREAM_ARGS: /runtime/init/error, exit 1"
 runtime "$T/log6"
 boot "--out-dir $T/l6 --bogus"
 check "unknown option: init error with the CLI's message, no invocation" test $rc = 1 -a \
-    "$(cat "$T/log6")" = 'init-error Ddbstream.UsageError {"errorMessage":"ddbstream: unknown option: --bogus\nTry '"'"'ddbstream --help'"'"'.","errorType":"Ddbstream.UsageError"}'
+    "$(cat "$T/log6")" = 'init-error Ddbstream.ConfigError {"errorMessage":"ddbstream: unknown option: --bogus\nTry '"'"'ddbstream --help'"'"'.","errorType":"Ddbstream.ConfigError"}'
 for args in "" "--format batchwrite --table T" "--out-dir $T/l6 --skip-bad" "--out-dir $T/l6 x.json"; do
     runtime "$T/log7"
     boot "$args"
     check "[$args] refused at init" test $rc = 1 -a "$(grep -c '^init-error ' "$T/log7")" = 1 \
         -a "$(wc -l < "$T/log7")" = 1
 done
+
+runtime "$T/log7"
+boot "--s3 http://127.0.0.1:9/archive/x/" -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY
+check "S3 without credentials: init error naming them" test $rc = 1 -a \
+    -n "$(grep -l '^init-error Ddbstream.ConfigError .*AWS_ACCESS_KEY_ID' "$T/log7")"
 
 echo "== 6. the Runtime API is gone"
 PORT=1
