@@ -8,18 +8,19 @@ SAMPLE   = tests/data/aws-aws-lambda-go/dynamodb-event.json
 TESTS    = test_parser test_split test_jsonsuite test_csv test_chunker
 COMPILERS = gcc clang
 
-.PHONY: all run test unit cxx configs readme diff cli csv dates s3 replicate bench clean
-all: $(B)/ddbstream
-ifneq ($(CURL_LIBS),)
-all: $(B)/replicate
-endif
-
 # S3 upload needs libcurl; without it the CLI is built without --s3.
 CURL_LIBS := $(shell curl-config --libs 2>/dev/null)
 ifneq ($(CURL_LIBS),)
 S3_SRC  = examples/s3_put.c
 S3_DEF  = -DDDBS_WITH_S3
 endif
+
+.PHONY: all run test unit cxx configs readme diff cli csv dates s3 replicate bench clean
+all: $(B)/ddbstream
+ifneq ($(CURL_LIBS),)
+all: $(B)/replicate
+endif
+
 CLI_SRC = examples/ddbstream.c examples/cli.c $(S3_SRC)
 CLI_DEP = $(CLI_SRC) examples/cli.h ddbstream.h $(wildcard examples/s3_put.h)
 
