@@ -15,7 +15,7 @@ S3_SRC  = examples/s3_put.c
 S3_DEF  = -DDDBS_WITH_S3
 endif
 
-.PHONY: all run test unit cxx configs readme diff cli csv dates s3 replicate bench clean
+.PHONY: all run test unit cxx configs readme diff cli csv dates s3 replicate lambda lambda-zip bench clean
 all: $(B)/ddbstream
 ifneq ($(CURL_LIBS),)
 all: $(B)/replicate
@@ -110,7 +110,24 @@ tests/replicate/node_modules: tests/replicate/package.json tests/replicate/packa
 replicate: tests/replicate/node_modules
 	@for c in $(COMPILERS); do CC=$$c CFLAGS="$(SAN)" bash tests/replicate/run.sh || exit 1; done
 
-test: cxx configs unit readme diff cli csv dates s3 replicate
+LAMBDA_SRC = examples/lambda_bootstrap.c examples/cli.c examples/s3_put.c
+$(B)/lambda_bootstrap: $(LAMBDA_SRC) examples/cli.h examples/s3_put.h ddbstream.h
+	@mkdir -p $(B)
+	$(CC) $(WARN) $(SAN) -DDDBS_WITH_S3 -o $@ $(LAMBDA_SRC) -lcurl
+
+# The Lambda runtime against a local Runtime API stand-in, and s3rver for --s3.
+lambda: $(B)/lambda_bootstrap $(B)/ddbstream tests/s3/node_modules
+	bash tests/lambda/run.sh $(B)/lambda_bootstrap $(B)/ddbstream
+
+# Deployment zip: bootstrap at the root, shared libraries in lib/ (build on Amazon Linux 2023).
+lambda-zip:
+	@mkdir -p $(B)/lambda-pkg/lib
+	$(CC) -std=c99 -O2 -DDDBS_WITH_S3 -o $(B)/lambda-pkg/bootstrap $(LAMBDA_SRC) -lcurl
+	ldd $(B)/lambda-pkg/bootstrap | awk '$$3 ~ /^\// {print $$3}' | \
+	  grep -Ev '/(libc|libm|libpthread|libdl|librt|libresolv|ld-linux[^/]*)\.so' | xargs -r cp -L -t $(B)/lambda-pkg/lib/
+	cd $(B)/lambda-pkg && rm -f ../ddbstream-lambda.zip && zip -qr ../ddbstream-lambda.zip bootstrap lib
+
+test: cxx configs unit readme diff cli csv dates s3 replicate lambda
 	@echo "make test: all passed"
 
 bench:

@@ -33,7 +33,7 @@ typedef struct cli {
     const char *name;         /* input being read, for messages */
     uint64_t rin, rout, bin, bout, docs, skipped;
     double t0, last;
-    uint64_t fail_index;      /* with an object not stored: the first record not stored */
+    uint64_t fail_index;      /* after a failure: index of the record not converted */
     char fail_seq[64];        /* ... and its SequenceNumber ("" if unknown) */
 } cli;
 

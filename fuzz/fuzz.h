@@ -409,6 +409,15 @@ static inline void fz_run_free(fz_run *r)
 /* Two runs of the same input must agree on everything observable. */
 static inline void fz_same(const fz_run *a, const fz_run *b, const char *how)
 {
+#ifdef FZ_SKIP_KNOWN
+    /* Known bug S1 (fuzz/regressions/split/S1-*): in an N or B string, a chunk edge between
+       a bad character and a later invalid UTF-8 byte reports E_NUMBER/E_BASE64 at the first;
+       one feed reports E_UTF8 at the second. */
+    if (a->rc != b->rc && (a->rc == DDBS_E_UTF8 || b->rc == DDBS_E_UTF8) &&
+        (a->rc == DDBS_E_NUMBER || b->rc == DDBS_E_NUMBER || a->rc == DDBS_E_BASE64 ||
+         b->rc == DDBS_E_BASE64))
+        return;
+#endif
     if (a->rc != b->rc || a->error_offset != b->error_offset || a->error_record != b->error_record) {
         fprintf(stderr, "%s: rc %d/%d, offset %llu/%llu, record %llu/%llu\n", how, (int)a->rc, (int)b->rc,
                 (unsigned long long)a->error_offset, (unsigned long long)b->error_offset,

@@ -95,8 +95,9 @@ def versions():
     dirty = subprocess.run(['git', 'diff', '--quiet', 'HEAD', '--', 'ddbstream.h'], cwd=ROOT).returncode
     with open(os.path.join(ROOT, 'ddbstream.h'), 'rb') as f:
         sha = hashlib.sha256(f.read()).hexdigest()[:12]
+    impl = subprocess.run([os.path.join(P, 'simdjson_peer'), '--impl'], capture_output=True, text=True).stdout.strip()
     hdr = f'ddbstream.h sha256 {sha} (commit {head or "?"}{", edited since" if dirty else ""})'
-    return (f'{hdr}\nsimdjson {pkg("libsimdjson-dev")}, yajl {pkg("libyajl-dev")}, cJSON {pkg("libcjson-dev")}, '
+    return (f'{hdr}\nsimdjson {pkg("libsimdjson-dev")} (the Debian library; kernel chosen at run time: {impl}), yajl {pkg("libyajl-dev")}, cJSON {pkg("libcjson-dev")}, '
             f'{jq}, node {node} + @aws-sdk/util-dynamodb {udb}; {cc}; peers and CLI at {" ".join(CFLAGS)}')
 
 

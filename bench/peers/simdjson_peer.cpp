@@ -8,7 +8,7 @@
 // N is written as the exact text of its JSON string (DynamoDB sends numbers as strings), so
 // no digits are lost. Sets become arrays, B stays base64 text.
 //
-// usage: simdjson_peer [--csv COL,COL,...] [--batch BYTES] [--one-thread] [FILE]   (stdin without FILE)
+// usage: simdjson_peer [--csv COL,COL,...] [--batch BYTES] [--one-thread] [--impl] [FILE]   (stdin without FILE)
 // --csv: ddbstream --format csv --columns COLS (item: NewImage, OldImage for REMOVE, else Keys).
 // Built with -pthread (as simdjson's CMake package does), load_many runs stage 1 of the next
 // batch on a second thread; --one-thread turns that off (parser.threaded = false).
@@ -226,6 +226,10 @@ int main(int argc, char **argv)
         if (!strcmp(argv[i], "--csv") && i + 1 < argc) cols = argv[++i];
         else if (!strcmp(argv[i], "--batch") && i + 1 < argc) batch = size_t(atol(argv[++i]));
         else if (!strcmp(argv[i], "--one-thread")) threaded = false;
+        else if (!strcmp(argv[i], "--impl")) {  // which kernel the library picked at run time
+            printf("%s\n", get_active_implementation()->name().c_str());
+            return 0;
+        }
         else path = argv[i];
     }
     csv_cols c;

@@ -6,9 +6,11 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 T=$(mktemp -d)
-PIDS=()
+RT='' S3SRV='' # the servers running, by pid
+stop() { if [ -n "$1" ]; then kill "$1" 2> /dev/null; wait "$1" 2> /dev/null; fi; }
 cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2> /dev/null; wait "$p" 2> /dev/null; done
+    stop "$RT"
+    stop "$S3SRV"
     rm -rf "$T"
 }
 trap cleanup EXIT
@@ -48,17 +50,20 @@ runtime() {
     : > "$log"
     : > "$out"
     node tests/lambda/runtime.js --ttl 50 --log "$log" "$@" > "$out" &
-    PIDS+=($!)
+    RT=$!
     PORT=$(wait_port "$out" PORT)
     case " $* " in *" --s3 "*) PROXY=$(wait_port "$out" S3PROXY) ;; esac
     [ -n "$PORT" ] || { bad "runtime.js did not start"; exit 1; }
 }
-# boot DDBSTREAM_ARGS [VAR=value...]: the runtime until the stand-in's queue is empty
+# boot DDBSTREAM_ARGS [VAR=value...]: the runtime until the stand-in's queue is empty,
+# then the stand-in is stopped (its log is complete: written before each answer)
 boot() {
     local args=$1; shift
     env "$@" AWS_LAMBDA_RUNTIME_API="127.0.0.1:$PORT" DDBSTREAM_ARGS="$args" \
         timeout 20 "$BIN" > "$T/out" 2> "$T/err"
     rc=$?
+    stop "$RT"
+    RT=
 }
 # cli DIR ARGS FILE...: the CLI's objects for the same events, one run per event, in order
 cli() {
@@ -123,7 +128,7 @@ if [ -d tests/s3/node_modules ]; then
     mkdir "$T/s3"
     : > "$T/s3.port"
     node tests/s3/server.js --dir "$T/s3" --ttl 50 > "$T/s3.port" &
-    PIDS+=($!)
+    S3SRV=$!
     S3PORT=$(wait_port "$T/s3.port" PORT)
     # the 2nd object gets 503 for 2 tries: the first call gives up (2 tries), the retry works
     runtime "$T/log3" --s3 "$S3PORT" --fail-put 2 --fail-times 2 --redeliver 2 "$T/gen.json"
@@ -144,6 +149,8 @@ if [ -d tests/s3/node_modules ]; then
     cli "$T/c3" "--max-records 4 --prefix cdc/" "$T/gen.json"
     check "every record stored exactly once: the store equals the CLI's objects" \
         diff -r "$T/s3tree" "$T/c3"
+    stop "$S3SRV"
+    S3SRV=''
 else
     echo "skip 2b: tests/s3/node_modules missing (make tests/s3/node_modules)"
 fi
@@ -172,6 +179,11 @@ check "a non-stream event is an invocation error" \
     grep -q '^error not-stream.json Ddbstream.BadInput {"errorMessage":"[^"]*","errorType":"Ddbstream.BadInput"}$' "$T/log5"
 check "so is a record the event's Records[] cannot tell (two documents)" \
     grep -q '^error two-docs.json Ddbstream.BadInput ' "$T/log5"
+{ printf '{"Records":[],"pad":"'; head -c 9000000 /dev/zero | tr '\0' x; echo '"}'; } > "$T/huge.json"
+runtime "$T/log5" "$T/huge.json" "$T/empty.json"
+boot "--out-dir $T/l5"
+check "an event over 8 MiB is an invocation error, the next one is served" test "$(cat "$T/log5")" = \
+    "$(printf '%s\n' 'next huge.json' 'error huge.json Ddbstream.EventTooLarge {"errorMessage":"event larger than 8 MiB","errorType":"Ddbstream.EventTooLarge"}' 'next empty.json' 'response empty.json {"batchItemFailures":[]}' next-empty)"
 
 echo "== 5. bad DDBSTREAM_ARGS: /runtime/init/error, exit 1"
 runtime "$T/log6"

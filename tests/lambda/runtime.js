@@ -34,7 +34,7 @@ function again(batch, failures) {
   let records = JSON.parse(batch.body).Records;
   if (failures) {
     const ids = failures.map((f) => f.itemIdentifier);
-    const from = records.findIndex((r) => ids.includes(r.dynamodb.SequenceNumber));
+    const from = records.findIndex((r) => ids.includes((r.dynamodb || {}).SequenceNumber));
     if (from >= 0) records = records.slice(from); // else: a complete failure, all again
   }
   const body = Buffer.from(JSON.stringify({ Records: records }));
@@ -74,7 +74,7 @@ const api = http.createServer(async (req, res) => {
     return res.end(batch.body);
   }
   if (m && m[3] === 'init/error' && req.method === 'POST') {
-    log(`init-error ${type} ${body}`);
+    log(`init-error ${type} ${JSON.stringify(JSON.parse(body))}`); // throws: not JSON
     return answer(202, { status: 'OK' });
   }
   if (m && m[1] && req.method === 'POST') {
@@ -84,9 +84,16 @@ const api = http.createServer(async (req, res) => {
       return answer(400, { errorMessage: 'unknown request id', errorType: 'InvalidRequestID' });
     }
     pending.delete(m[1]);
+    let parsed;
+    try {
+      parsed = JSON.parse(body);
+    } catch (e) {
+      log(`bad-json ${batch.name} ${body}`);
+      return answer(400, { errorMessage: 'not JSON', errorType: 'InvalidJSON' });
+    }
     if (m[2] === 'response') {
       log(`response ${batch.name} ${body}`);
-      const failures = JSON.parse(body).batchItemFailures;
+      const failures = parsed.batchItemFailures;
       if (failures && failures.length) again(batch, failures);
     } else {
       log(`error ${batch.name} ${type} ${body}`);
