@@ -1346,15 +1346,14 @@ int main(int argc, char **argv)
         /* what this machine is, so a log shows the emulated target really ran */
         const uint32_t one = 1;
         unsigned char first;
+#ifdef DDBS__SSE2
+        const char *scanner = "SSE2 scanner";
+#else
+        const char *scanner = "portable scanner";
+#endif
         memcpy(&first, &one, 1);
         printf("runner: %u-bit pointers, %s-endian, %s\n", (unsigned)(sizeof(void *) * 8),
-               first ? "little" : "big",
-#ifdef DDBS__SSE2
-               "SSE2 scanner"
-#else
-               "portable scanner"
-#endif
-        );
+               first ? "little" : "big", scanner);
     }
     walk("");
     if (n_samples) qsort(sample, n_samples, sizeof *sample, cmp_str);
