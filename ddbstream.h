@@ -1668,20 +1668,51 @@ static int ddbs__str_bytes(ddbs_parser *p, const unsigned char *s, size_t n, uin
    handled in one go. Each writes exactly what the state machine would, or nothing and
    returns 0 so the state machine takes over: results never depend on which path ran. */
 
+/* As ddbs__scan_str, but steps over whole, valid UTF-8 sequences: a string with non-ASCII
+   text stays on the fast path; anything doubtful stops the scan there. */
+static size_t ddbs__scan_text(const unsigned char *s, size_t j, size_t n)
+{
+    for (;;) {
+        uint8_t lo, hi;
+        int need;
+        size_t k;
+        j = ddbs__scan_str(s, j, n);
+        if (j == n || s[j] < 0x80) return j;
+        need = ddbs__u8lead(s[j], &lo, &hi);
+        if (need < 0 || n - j <= (size_t)need) return j;
+        for (k = 1; k <= (size_t)need; k++, lo = 0x80, hi = 0xBF)
+            if (s[j + k] < lo || s[j + k] > hi) return j;
+        j += k;
+    }
+}
+
 static size_t ddbs__ws_at(const unsigned char *s, size_t k, size_t len)
 {
     return k < len && ddbs__is_ws(s[k]) ? ddbs__skip_ws(s, k, len) : k;
 }
 
-/* s[i] is the '"' of a key in an image or map (NDJSON, typed): returns where its value
-   starts, after the ':', or 0. */
+/* s[i] is the '"' of a key in an image or map: returns where its value starts, after the
+   ':', or 0. In CSV, a top-level name is matched with the columns instead of written. */
 static size_t ddbs__fast_key(ddbs_parser *p, const unsigned char *s, size_t i, size_t len)
 {
-    size_t j = ddbs__scan_str(s, i + 1, len), k, n;
+    size_t j = ddbs__scan_text(s, i + 1, len), k, n;
     if (j >= len || s[j] != '"') return 0;
     k = ddbs__ws_at(s, j + 1, len);
     if (k >= len || s[k] != ':') return 0;
     n = j + 1 - i;  /* the name with its quotes */
+    if (p->opt.format == DDBS_FORMAT_CSV && ddbs__top(p) == DDBS__R_IMAGE) {
+        /* no escapes: the name as written is the name; the first column equal to it */
+        unsigned c;
+        p->col = 0xFF;
+        for (c = 0; c < p->opt.ncolumns; c++)
+            if (!p->colmeta[c] && p->collen[c] == n - 2 &&
+                ddbs__same(p->opt.columns[c], (const char *)s + i + 1, n - 2)) {
+                p->col = (uint8_t)c;
+                break;
+            }
+        p->sc.next = DDBS__R_AV;
+        return k + 1;
+    }
     if (p->dst) {
         if (n + 1 > p->opt.buf_size - 2 - p->out_len) return 0;
         DDBS_MEMCPY(p->opt.buf + p->out_len, s + i, n);
@@ -1716,7 +1747,7 @@ static size_t ddbs__fast_av(ddbs_parser *p, const unsigned char *s, size_t i, si
         uint8_t st = 0;
         if (s[k] != '"') return 0;
         v0 = k + 1;
-        v1 = ddbs__scan_str(s, v0, len);
+        v1 = ddbs__scan_text(s, v0, len);
         if (v1 >= len || s[v1] != '"') return 0;
         if (tag == 1) {
             for (j = 0; v0 + j < v1; j++)
@@ -1744,6 +1775,18 @@ static size_t ddbs__fast_av(ddbs_parser *p, const unsigned char *s, size_t i, si
     }
     k = ddbs__ws_at(s, k, len);
     if (k >= len || s[k] != '}') return 0;
+    if (p->opt.format == DDBS_FORMAT_CSV) {  /* a cell: unquoted text, NULL empty */
+        if (!p->imgwant || p->col >= DDBS_MAX_COLUMNS) return k + 1;
+        if (tag == 4) l = "", ln = 0;
+        n = tag <= 2 ? v1 - v0 : ln;
+        if (n > p->opt.buf_size - 2 - p->out_len) return 0;
+        p->cell[p->img][p->col][0] = (uint32_t)p->out_len;
+        DDBS_MEMCPY(p->opt.buf + p->out_len, tag <= 2 ? (const char *)s + v0 : l, n);
+        p->out_len += n;
+        p->cell[p->img][p->col][1] = (uint32_t)p->out_len;
+        p->celltype[p->img][p->col] = (uint8_t)tag;
+        return k + 1;
+    }
     if (!p->dst) return k + 1;
     /* what the state machine writes: typed {"TAG":value}, plain the value alone */
     q = tag <= 2 && (typed || tag != 1 || (p->opt.flags & DDBS_F_NUMBERS_AS_STRINGS));
@@ -1912,8 +1955,8 @@ static int ddbs__run(ddbs_parser *p, const unsigned char *s, size_t *pos, size_t
             }
             if (c == '}' && p->sc.st == DDBS__S_OBJ_FIRST) goto close;
             if (c != '"') { e = DDBS_E_SYNTAX; at = base + i; goto fail; }
-            if ((ddbs__top(p) == DDBS__R_IMAGE || ddbs__top(p) == DDBS__R_MAP) &&
-                p->opt.format != DDBS_FORMAT_CSV) {
+            if (ddbs__top(p) == DDBS__R_IMAGE ||
+                (ddbs__top(p) == DDBS__R_MAP && p->opt.format != DDBS_FORMAT_CSV)) {
                 size_t k = ddbs__fast_key(p, s, i, len);
                 if (k) {
                     i = k;
@@ -1956,7 +1999,8 @@ static int ddbs__run(ddbs_parser *p, const unsigned char *s, size_t *pos, size_t
             p->sc.tok_off = at = base + i;
             switch (c) {
             case '{':
-                if (p->sc.next == DDBS__R_AV && p->opt.format != DDBS_FORMAT_CSV) {
+                if (p->sc.next == DDBS__R_AV &&
+                    (p->opt.format != DDBS_FORMAT_CSV || ddbs__top(p) == DDBS__R_IMAGE)) {
                     size_t k = ddbs__fast_av(p, s, i, len);
                     if (k) {
                         i = k;
