@@ -7,6 +7,8 @@
    feedings ever give different output.
 
    usage: feedsize FILE [PAIRS]   (default 5 pairs)
+          feedsize FILE --profile CHUNK   one run in CHUNK-byte feeds, for callgrind:
+   valgrind --tool=callgrind --toggle-collect=ddbs_parser_feed build/peers/feedsize F --profile 1
    cc -std=c99 -O2 -I. bench/peers/feedsize.c -o build/peers/feedsize */
 #define _POSIX_C_SOURCE 200112L
 #define DDBSTREAM_IMPLEMENTATION
@@ -101,10 +103,11 @@ int main(int argc, char **argv)
     FILE *f;
     char *in;
     long sz;
-    int pairs = argc > 2 ? atoi(argv[2]) : 5, i;
+    int profile = argc > 3 && !strcmp(argv[2], "--profile");
+    int pairs = argc > 2 && !profile ? atoi(argv[2]) : 5, i;
     double rc[64], rw[64], cpu64 = 0, cpu1 = 0;
     if (argc < 2 || pairs < 1 || pairs > 64) {
-        fprintf(stderr, "usage: feedsize FILE [PAIRS 1..64]\n");
+        fprintf(stderr, "usage: feedsize FILE [PAIRS 1..64] | FILE --profile CHUNK\n");
         return 2;
     }
     f = fopen(argv[1], "rb");
@@ -118,6 +121,16 @@ int main(int argc, char **argv)
         return 2;
     }
     fclose(f);
+    if (profile) {
+        double c, w;
+        digest a;
+        size_t chunk = (size_t)atol(argv[3]);
+        run(in, (size_t)sz, chunk ? chunk : 1, &c, &w, &a);
+        printf("%zu-byte feeds: %.3f s CPU, %llu lines\n", chunk ? chunk : 1, c,
+               (unsigned long long)a.lines);
+        free(in);
+        return 0;
+    }
     for (i = 0; i < pairs; i++) {
         double c64, w64, c1, w1;
         digest a, b;
