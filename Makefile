@@ -89,8 +89,9 @@ tests/s3/node_modules: tests/s3/package.json tests/s3/package-lock.json
 	@touch $@
 
 # S3 upload against a local s3rver (SigV4 checked), with both compilers under sanitizers.
-s3: tests/s3/node_modules
+s3: tests/s3/node_modules tests/oracle/node_modules $(B)/ddbstream-san
 	@for c in $(COMPILERS); do CC=$$c CFLAGS="$(SAN)" bash tests/s3/run.sh || exit 1; done
+	bash tests/s3/pipeline.sh $(B)/ddbstream-san
 
 csv: $(B)/ddbstream-san
 	python3 tests/csv_check.py $(B)/ddbstream-san
