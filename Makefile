@@ -5,7 +5,7 @@ WARN     = -std=c99 -pedantic -Wall -Wextra -Werror -Wshadow -Wconversion
 SAN      = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 B        = build
 SAMPLE   = tests/data/aws-aws-lambda-go/dynamodb-event.json
-TESTS    = test_parser test_split test_jsonsuite test_csv test_chunker
+TESTS    = test_parser test_split test_jsonsuite test_csv test_chunker test_forms
 COMPILERS = gcc clang
 
 # S3 upload needs libcurl; without it the CLI is built without --s3.
@@ -15,7 +15,7 @@ S3_SRC  = examples/s3_put.c
 S3_DEF  = -DDDBS_WITH_S3
 endif
 
-.PHONY: all run test unit cxx configs readme diff cli csv dates s3 replicate lambda lambda-zip bench clean
+.PHONY: all run test unit cxx configs readme diff cli csv dates forms s3 replicate lambda lambda-zip bench clean
 all: $(B)/ddbstream
 ifneq ($(CURL_LIBS),)
 all: $(B)/replicate
@@ -99,6 +99,9 @@ csv: $(B)/ddbstream-san
 dates:
 	CC=$(CC) bash tests/dates.sh
 
+forms: $(B)/ddbstream-san tests/oracle/node_modules
+	bash tests/oracle/forms.sh $(B)/ddbstream-san
+
 $(B)/replicate: examples/replicate.c
 	@mkdir -p $(B)
 	$(CC) $(WARN) $(CFLAGS) -o $@ examples/replicate.c $(CURL_LIBS)
@@ -128,7 +131,7 @@ lambda-zip:
 	  grep -Ev '/(libc|libm|libpthread|libdl|librt|libresolv|ld-linux[^/]*)\.so' | xargs -r cp -L -t $(B)/lambda-pkg/lib/
 	cd $(B)/lambda-pkg && rm -f ../ddbstream-lambda.zip && zip -qr ../ddbstream-lambda.zip bootstrap lib
 
-test: cxx configs unit readme diff cli csv dates s3 replicate lambda
+test: cxx configs unit readme diff cli csv dates forms s3 replicate lambda
 	@echo "make test: all passed"
 
 bench:

@@ -202,6 +202,7 @@ typedef struct ddbs_parser {
     uint16_t mlen[5];
     uint8_t dst, ev, in_record, img, col, ctype, header_sent, imgwant;
     uint8_t kind;             /* record: stream, full export line, incremental export line */
+    uint8_t kds;              /* a Kinesis Data Streams record: times in ms unless it says */
     uint8_t evbad;            /* eventName not INSERT/MODIFY/REMOVE: an error if it is a record */
     uint8_t nested;           /* reading a base64 payload: no payloads inside it */
     uint8_t kn, kpad, kesc;   /* base64 payload: characters in the group, '=' seen, after '\\' */
@@ -809,6 +810,7 @@ static void ddbs__record_begin(ddbs_parser *p)
     p->ev = 0;
     p->evbad = 0;
     p->kind = DDBS__K_STREAM;
+    p->kds = 0;
     p->tunit = 0;
     DDBS_MEMSET(p->mlen, 0, sizeof p->mlen);
     DDBS_MEMSET(p->seg_beg, 0, sizeof p->seg_beg);
@@ -1109,6 +1111,7 @@ static int ddbs__key_end(ddbs_parser *p)
             p->sc.next = DDBS__R_KINESIS;
             return 0;
         }
+        if (DDBS__TOK_IS(p, "recordFormat") || DDBS__TOK_IS(p, "tableName")) p->kds = 1;
         if (DDBS__TOK_IS(p, "eventName")) return ddbs__seen(p, DDBS__SEEN_EVNAME, DDBS__R_F_EVNAME);
         if (DDBS__TOK_IS(p, "eventID")) return ddbs__seen(p, DDBS__SEEN_EVID, DDBS__R_F_EVID);
         if (DDBS__TOK_IS(p, "dynamodb")) return ddbs__seen(p, DDBS__SEEN_DDB, DDBS__R_DDB);
@@ -1424,7 +1427,7 @@ static int ddbs__record_end(ddbs_parser *p)
     rec.sequence_len = p->mlen[DDBS__M_SEQ];
     rec.time = p->meta + ddbs__moff[DDBS__M_TIME];
     rec.time_len = p->mlen[DDBS__M_TIME];
-    rec.time_unit = p->tunit;
+    rec.time_unit = p->tunit ? p->tunit : p->kds && p->mlen[DDBS__M_TIME] ? 1000u : 0u;
     if (rec.time_len >= 2 && rec.time[0] == '"') { rec.time++; rec.time_len -= 2; }
     /* counted once delivered, so an error names this record */
     if (p->opt.on_record) {
@@ -2343,6 +2346,16 @@ static int ddbs__payload(ddbs_parser *p, const unsigned char *s, size_t *pos, si
         }
     }
     if (!e && !p->drain) e = ddbs__inner(p, at);
+    if (!e && end && !p->drain) {  /* the payload is over: it must be whole */
+        if (p->kn || p->kesc) {
+            e = DDBS_E_BASE64;
+            *at = base + i;
+        } else if (p->sc.st != DDBS__S_TOP && p->sc.st != DDBS__S_RESYNC &&
+                   p->sc.st != DDBS__S_RESYNC_NL) {
+            e = DDBS_E_TRUNCATED;  /* it ended inside a document */
+            *at = base + i;
+        }
+    }
     if (e && p->opt.on_part && e != DDBS_E_SINK && p->outer.depth >= 2 &&
         (p->outer.stack[p->outer.depth - 1] & 0x7Fu) == DDBS__R_FREC) {
         /* contained: this part fails, the event goes on */
@@ -2358,26 +2371,13 @@ static int ddbs__payload(ddbs_parser *p, const unsigned char *s, size_t *pos, si
             else if (c == '"') { end = 1; break; }
         }
     }
-    if (!e && end && p->drain) {
-        p->drain = 0;
-        p->kesc = 0;
-        i++;
-    } else if (!e && end) {
-        if (p->kn || p->kesc) {
-            e = DDBS_E_BASE64;
-            *at = base + i;
-        } else if (p->sc.st != DDBS__S_TOP && p->sc.st != DDBS__S_RESYNC &&
-                   p->sc.st != DDBS__S_RESYNC_NL) {
-            e = DDBS_E_TRUNCATED;  /* the payload ended inside a document */
-            *at = base + i;
-        }
-        i++;
-    }
+    if (end) i++;  /* past the closing quote */
     if (e || end) {
         p->sc = p->outer;
         p->sc.st = DDBS__S_AFTER;
         p->nested = 0;
         p->drain = 0;
+        p->kesc = 0;
     }
     *pos = i;
     return e;

@@ -415,6 +415,30 @@ static inline int fz_content_error(ddbs_result rc)
            rc == DDBS_E_LINE_TOO_BIG;
 }
 
+/* Two codes S1 can tell apart: E_UTF8 in one run, a content error in the other. */
+static inline int fz_s1_pair(uint64_t x, uint64_t y)
+{
+    return (x == DDBS_E_UTF8 && fz_content_error((ddbs_result)y)) ||
+           (y == DDBS_E_UTF8 && fz_content_error((ddbs_result)x));
+}
+
+/* S1 in skip reports: the same reports but for such pairs (their offsets differ then). */
+static inline int fz_reports_known_s1(const fz_run *a, const fz_run *b)
+{
+    size_t i;
+    int differ = 0;
+    if (a->nreports != b->nreports) return 0;
+    for (i = 0; i < a->nreports; i++) {
+        uint64_t ta[3], tb[3];
+        memcpy(ta, a->reports.p + i * sizeof ta, sizeof ta);
+        memcpy(tb, b->reports.p + i * sizeof tb, sizeof tb);
+        if (!memcmp(ta, tb, sizeof ta)) continue;
+        if (!fz_s1_pair(ta[0], tb[0])) return 0;
+        differ = 1;
+    }
+    return differ;
+}
+
 /* S1 inside Firehose parts: the same parts but for UTF-8 versus a content error. */
 static inline int fz_parts_known_s1(const fz_run *a, const fz_run *b)
 {
@@ -427,9 +451,7 @@ static inline int fz_parts_known_s1(const fz_run *a, const fz_run *b)
         memcpy(ta, a->parts.p + at, sizeof ta);
         memcpy(tb, b->parts.p + at, sizeof tb);
         if (ta[0] != tb[0]) {
-            if (!((ta[0] == DDBS_E_UTF8 && fz_content_error((ddbs_result)tb[0])) ||
-                  (tb[0] == DDBS_E_UTF8 && fz_content_error((ddbs_result)ta[0]))))
-                return 0;
+            if (!fz_s1_pair(ta[0], tb[0])) return 0;
             differ = 1;
         }
         memcpy(&n, a->parts.p + at + sizeof ta, sizeof n);
@@ -446,9 +468,7 @@ static inline void fz_same(const fz_run *a, const fz_run *b, const char *how)
        character (not a number in N, not base64 in B, past a field's cap or the line buffer)
        and a later invalid UTF-8 byte reports that error; one feed reports E_UTF8 at the
        later byte, since UTF-8 is checked over the whole run before the bytes are used. */
-    if (a->rc != b->rc && (a->rc == DDBS_E_UTF8 || b->rc == DDBS_E_UTF8) &&
-        (fz_content_error(a->rc) || fz_content_error(b->rc)))
-        return;
+    if (fz_s1_pair(a->rc, b->rc) || fz_reports_known_s1(a, b)) return;
     /* Known bug S2 (fuzz/regressions/split/S2-*): a Firehose recordId over 256 bytes fails
        with E_FIELD_TOO_LONG at the start of the chunk's piece of it, not at a fixed byte. */
     if (a->rc == DDBS_E_FIELD_TOO_LONG && b->rc == DDBS_E_FIELD_TOO_LONG &&

@@ -1127,6 +1127,37 @@ Test(firehose_writer, payload_with_two_records)
     free(d);
 }
 
+/* A part whose payload fails after one of its records already converted: the part is
+   ProcessingFailed and that record's line is not in the answer (on_part reports it). */
+Test(firehose_writer, part_failing_after_a_line)
+{
+    static const char two[] =
+        "{\"eventName\":\"INSERT\",\"eventID\":\"a\",\"dynamodb\":{\"Keys\":{\"k\":{\"S\":\"a\"}}}}\n"
+        "{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{\"k\":{\"NULL\":false}}}}";
+    static const char one[] = "{\"eventName\":\"INSERT\",\"eventID\":\"b\",\"dynamodb\":{\"Keys\":"
+                              "{\"k\":{\"S\":\"b\"}}}}";
+    static const char line_b[] = "{\"eventName\":\"INSERT\",\"eventID\":\"b\",\"Keys\":{\"k\":\"b\"}}\n";
+    char *d2 = b64(two, strlen(two), 0), *d1 = b64(one, strlen(one), 0), *want = b64(line_b, strlen(line_b), 0);
+    char *in = (char *)run_xalloc(NULL, strlen(d1) + strlen(d2) + 128);
+    ddbs_options o = no_opt();
+    frun r;
+    fh_entry e[3];
+    int n;
+    sprintf(in, "{\"records\":[{\"recordId\":\"x\",\"data\":\"%s\"},{\"recordId\":\"y\",\"data\":\"%s\"}]}",
+            d2, d1);
+    r = fr_whole(in, strlen(in), &o, FR_FIREHOSE, 4096);
+    n = fh_parse(sb_str(&r.resp), r.resp.n, e, 3);
+    cr_expect(strstr(sb_str(&r.log), "part x rc=invalid AttributeValue lines=1\n") != NULL, "%s", sb_str(&r.log));
+    cr_expect(n == 2 && !strcmp(e[0].result, "ProcessingFailed") && !e[0].data[0] &&
+              !strcmp(e[1].result, "Ok") && !strcmp(e[1].data, want), "response %s", sb_str(&r.resp));
+    fh_free(e, n < 0 ? 0 : n);
+    fr_free(&r);
+    free(in);
+    free(d1);
+    free(d2);
+    free(want);
+}
+
 /* A Firehose event of n records whose lines are about 200 bytes, record ids of idlen bytes. */
 static char *many_parts(int n, size_t idlen)
 {

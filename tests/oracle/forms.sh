@@ -49,29 +49,25 @@ run "plain stream" "$tmp/plain.out" "$tmp/plain.json" || exit 1
 run "plain stream --format ddb" "$tmp/plain.ddb" --format ddb "$tmp/plain.json" || exit 1
 oracle "plain stream: util-dynamodb" "$tmp/plain.json" "$tmp/plain.out"
 
+# every form, decoded payloads and expected lines, in two node processes
+wrap all "$tmp/plain.json" "$tmp"
+wrap expect-all "$tmp/plain.out" "$tmp/plain.ddb" "$tmp" --events INSERT,REMOVE
 for form in kds kinesis firehose export-incremental export-full; do
   in=$tmp/$form.json
-  wrap "$form" "$tmp/plain.json" "$in"
-  wrap expect "$form" "$tmp/plain.out" "$tmp/exp"
-  run "$form" "$tmp/act" "$in" && same "$form: same values as the plain stream" "$tmp/exp" "$tmp/act"
-  wrap expect "$form" "$tmp/plain.ddb" "$tmp/exp.ddb"
+  run "$form" "$tmp/act" "$in" && same "$form: same values as the plain stream" "$tmp/$form.exp" "$tmp/act"
   run "$form --format ddb" "$tmp/act.ddb" --format ddb "$in" &&
-    same "$form --format ddb: same typed values" "$tmp/exp.ddb" "$tmp/act.ddb"
+    same "$form --format ddb: same typed values" "$tmp/$form.exp.ddb" "$tmp/act.ddb"
   # exports have no eventName: the images say which event it was
-  wrap expect "$form" "$tmp/plain.out" "$tmp/exp.ev" --events INSERT,REMOVE
   run "$form --events" "$tmp/act.ev" --events INSERT,REMOVE "$in" &&
-    same "$form --events INSERT,REMOVE" "$tmp/exp.ev" "$tmp/act.ev"
+    same "$form --events INSERT,REMOVE" "$tmp/$form.exp.ev" "$tmp/act.ev"
   case $form in
     kds) oracle "$form: util-dynamodb" "$in" "$tmp/act" ;;
-    kinesis|firehose)
-      wrap unwrap "$in" "$tmp/payloads.json"
-      oracle "$form: util-dynamodb on the decoded payloads" "$tmp/payloads.json" "$tmp/act" ;;
+    kinesis|firehose) oracle "$form: util-dynamodb on the decoded payloads" "$tmp/$form.payloads" "$tmp/act" ;;
     export-*)
       # as stream records with the write time as ApproximateCreationDateTime
-      wrap to-stream "$in" "$tmp/stream.json"
       sed 's/^{"WriteTimestampMicros":/{"ApproximateCreationDateTime":/' "$tmp/act" > "$tmp/act.renamed"
-      oracle "$form: util-dynamodb" "$tmp/stream.json" "$tmp/act.renamed"
-      # full exports come gzip'd; the CLI reads them through zcat
+      oracle "$form: util-dynamodb" "$tmp/$form.stream" "$tmp/act.renamed"
+      # exports come gzip'd; the CLI reads them through zcat
       gzip -c "$in" > "$tmp/in.gz"
       zcat "$tmp/in.gz" | "$bin" > "$tmp/act.gz" 2> "$tmp/err" || true
       same "$form: gzip'd, through zcat" "$tmp/act" "$tmp/act.gz" ;;
@@ -105,17 +101,15 @@ fhresp() {
   if [ "$bad" = 0 ]; then ok "$name: every batch answered"; fi
 }
 wrap split "$tmp/firehose.json" "$tmp/fh1"
+cp -r "$tmp/fh1" "$tmp/fh2"
 fhresp "--firehose-response" "$tmp/fh1" "$tmp/plain.out"
-wrap split "$tmp/firehose.json" "$tmp/fh2"
 fhresp "--firehose-response --events INSERT (others Dropped)" "$tmp/fh2" "$tmp/plain.out" --events INSERT
-wrap firehose "$tmp/plain.json" "$tmp/firehose-bad.json" --bad
 wrap split "$tmp/firehose-bad.json" "$tmp/fh3"
 fhresp "--firehose-response with bad payloads (ProcessingFailed)" "$tmp/fh3" "$tmp/plain.out"
 # 16 records of 390 KB: the answer must stop short of 6 MiB
 mkdir -p "$tmp/fh4"
-wrap firehose-big - "$tmp/fh4/big.json"
-wrap unwrap "$tmp/fh4/big.json" "$tmp/big.payloads"
-"$bin" "$tmp/big.payloads" > "$tmp/fh4/big.expected"
+cp "$tmp/firehose-big.json" "$tmp/fh4/big.json"
+"$bin" "$tmp/firehose-big.payloads" > "$tmp/fh4/big.expected"
 fhresp "--firehose-response over 6 MiB" "$tmp/fh4" -
 if grep -q '"result":"Ok"' "$tmp/fh4/big.out" && grep -q '"result":"ProcessingFailed"' "$tmp/fh4/big.out"; then
   ok "--firehose-response over 6 MiB: $(grep -o '"result":"Ok"' "$tmp/fh4/big.out" | wc -l) Ok, then ProcessingFailed ($(wc -c < "$tmp/fh4/big.out") bytes)"

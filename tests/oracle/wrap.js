@@ -12,6 +12,15 @@
 //   node wrap.js expect FORM PLAIN OUT [--events LIST]
 //                                      ddbstream's default output on the plain stream turned
 //                                      into what it must write for FORM
+//   node wrap.js all IN DIR            (one process instead of many) every FORM of IN as
+//                                      DIR/FORM.json, firehose-bad.json (--bad) and
+//                                      firehose-big.json; the payloads of kinesis, firehose
+//                                      and firehose-big unwrapped as DIR/FORM.payloads, the
+//                                      export forms to-stream as DIR/FORM.stream
+//   node wrap.js expect-all PLAIN PLAIN_DDB DIR [--events LIST]
+//                                      expect for every FORM: DIR/FORM.exp (from PLAIN),
+//                                      FORM.exp.ddb (from PLAIN_DDB), FORM.exp.ev (PLAIN,
+//                                      filtered by LIST)
 //   node wrap.js split IN DIR          one file per document: DIR/000000.json, ...
 //   node wrap.js fhcheck DIR PLAIN [--events LIST]
 //                                      checks the --firehose-response answers DIR/*.out to the
@@ -383,6 +392,8 @@ function fhcheck(dir, expFile, events) {
   return bad === 0;
 }
 
+const FORMS = ['kds', 'kinesis', 'firehose', 'export-incremental', 'export-full'];
+
 function main() {
   const argv = process.argv.slice(2), [cmd, a, b, c] = argv;
   const read = (f) => fs.readFileSync(f, 'latin1');
@@ -392,6 +403,27 @@ function main() {
   else if (cmd === 'expect' && c) {
     const ev = parseEvents(argv);
     write(c, expectLines(a, read(b)).filter((x) => !ev || ev.has(x.event)).map((x) => x.line).join(''));
+  } else if (cmd === 'all' && b) {
+    const s = read(a);
+    fs.mkdirSync(b, { recursive: true });
+    for (const f of FORMS) {
+      const t = wrap(f, s, false);
+      write(path.join(b, f + '.json'), t);
+      if (f === 'kinesis' || f === 'firehose') write(path.join(b, f + '.payloads'), unwrap(t));
+      if (f.startsWith('export')) write(path.join(b, f + '.stream'), toStream(t));
+    }
+    write(path.join(b, 'firehose-bad.json'), wrap('firehose', s, true));
+    const big = wrap('firehose-big', '', false);
+    write(path.join(b, 'firehose-big.json'), big);
+    write(path.join(b, 'firehose-big.payloads'), unwrap(big));
+  } else if (cmd === 'expect-all' && c) {
+    const ev = parseEvents(argv), plain = read(a), ddb = read(b);
+    for (const f of FORMS) {
+      const lines = expectLines(f, plain);
+      write(path.join(c, f + '.exp'), lines.map((x) => x.line).join(''));
+      write(path.join(c, f + '.exp.ddb'), expectLines(f, ddb).map((x) => x.line).join(''));
+      write(path.join(c, f + '.exp.ev'), lines.filter((x) => !ev || ev.has(x.event)).map((x) => x.line).join(''));
+    }
   } else if (cmd === 'split' && b) {
     const s = read(a);
     fs.mkdirSync(b, { recursive: true });
@@ -400,7 +432,8 @@ function main() {
   else if (cmd && b && !cmd.startsWith('-')) write(b, wrap(cmd, a === '-' ? '' : read(a), argv.includes('--bad')));
   else {
     console.error('usage: node wrap.js FORM IN OUT [--bad] | unwrap IN OUT | to-stream IN OUT |\n' +
-      '       expect FORM PLAIN OUT [--events LIST] | split IN DIR | fhcheck DIR EXPECTED [--events LIST]');
+      '       all IN DIR | expect FORM PLAIN OUT [--events LIST] |\n' +
+      '       expect-all PLAIN PLAIN_DDB DIR [--events LIST] | split IN DIR | fhcheck DIR PLAIN [--events LIST]');
     process.exit(2);
   }
 }

@@ -16,15 +16,18 @@
 #   usage: bash tests/portable/cross.sh    env: CUTS (every cut up to this length under
 #          qemu; default 256), JOBS (parallel runs; default nproc), B (build dir)
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 OUT=${B:-build}/portable/cross
 CUTS=${CUTS:-256}
 JOBS=${JOBS:-$(nproc 2> /dev/null || echo 2)}
-SRC=tests/portable/runner.c
-WARN="-std=c99 -pedantic -Wall -Wextra -Werror -Wshadow -Wconversion"
+SRC=$OUT/src/tests/portable/runner.c   # a snapshot: see below
+WARN=(-std=c99 -pedantic -Wall -Wextra -Werror -Wshadow -Wconversion)
 ARGS=(-d tests/data -e tests/expected)
 rm -rf "$OUT"
-mkdir -p "$OUT"
+mkdir -p "$OUT/src/tests/portable"
+# Every target builds from one copy of the header and the runner (which includes it as
+# ../../ddbstream.h), so an edit made while the run goes cannot split the targets.
+cp ddbstream.h "$OUT/src/" && cp tests/portable/runner.c "$OUT/src/tests/portable/" || exit 1
 status=0
 targets=()   # in the order they are reported
 
@@ -45,14 +48,13 @@ build() {
     shift 3
     for mode in runtime minimal trap off; do
         case $mode in
-        runtime) flags="-fsanitize=undefined -fno-sanitize-recover=all" ;;
+        runtime) flags=(-fsanitize=undefined -fno-sanitize-recover=all) ;;
         minimal) [ "$kind" = clang ] || continue
-                 flags="-fsanitize=undefined -fsanitize-minimal-runtime -fno-sanitize-recover=all" ;;
-        trap)    flags="-fsanitize=undefined -fsanitize-undefined-trap-on-error" ;;
-        off)     flags="" ;;
+                 flags=(-fsanitize=undefined -fsanitize-minimal-runtime -fno-sanitize-recover=all) ;;
+        trap)    flags=(-fsanitize=undefined -fsanitize-undefined-trap-on-error) ;;
+        off)     flags=() ;;
         esac
-        # shellcheck disable=SC2086  # flags are words
-        if "$cc" "$@" $WARN -O1 -g -static $flags "$SRC" -o "$OUT/$name" \
+        if "$cc" "$@" "${WARN[@]}" -O1 -g -static ${flags[@]+"${flags[@]}"} "$SRC" -o "$OUT/$name" \
                > "$OUT/$name.build.log" 2>&1; then
             echo "ubsan=$mode" > "$OUT/$name.mode"
             return 0
@@ -71,8 +73,7 @@ launch() {
     while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
     (
         if [ "$kind" = host ]; then
-            # shellcheck disable=SC2086
-            "$cc" $WARN "$@" "$SRC" -o "$OUT/$name" > "$OUT/$name.build.log" 2>&1 &&
+            "$cc" "${WARN[@]}" "$@" "$SRC" -o "$OUT/$name" > "$OUT/$name.build.log" 2>&1 &&
                 { grep -q sanitize <<< "$*" && echo ubsan=runtime || echo ubsan=off; } \
                     > "$OUT/$name.mode"
         else
@@ -93,7 +94,7 @@ skip() {
 # ---- host reference ---------------------------------------------------------------------
 CC_HOST=${CC:-cc}
 echo "== host reference: $CC_HOST -O2 (logs in $OUT)"
-if ! "$CC_HOST" $WARN -O2 "$SRC" -o "$OUT/host" > "$OUT/host.build.log" 2>&1; then
+if ! "$CC_HOST" "${WARN[@]}" -O2 "$SRC" -o "$OUT/host" > "$OUT/host.build.log" 2>&1; then
     cat "$OUT/host.build.log"
     echo "cross: FAIL: the host runner does not build"
     exit 1

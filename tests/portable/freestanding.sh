@@ -11,12 +11,12 @@
 # recursion). The size and stack goals are reported; STRICT=1 makes them fail too.
 #   usage: bash tests/portable/freestanding.sh        (from anywhere; B=build dir)
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 OUT=${B:-build}/portable/freestanding
 mkdir -p "$OUT"
 TEXT_GOAL=${TEXT_GOAL:-24576}   # bytes of .text
 STACK_GOAL=${STACK_GOAL:-512}   # bytes per call chain, callbacks' own frames not included
-WARN="-std=c99 -pedantic -Wall -Wextra -Werror -Wshadow -Wconversion"
+WARN=(-std=c99 -pedantic -Wall -Wextra -Werror -Wshadow -Wconversion)
 status=0
 summary=()
 
@@ -26,8 +26,10 @@ first_tool() {  # the first of the names that is installed
     return 1
 }
 
-# The one-line implementation file a firmware project would have.
+# The one-line implementation file a firmware project would have, next to a copy of the
+# header: every object below is built from the same bytes even if the header is edited.
 printf '#define DDBSTREAM_IMPLEMENTATION\n#include "ddbstream.h"\n' > "$OUT/impl.c"
+cp ddbstream.h "$OUT/ddbstream.h" || exit 1
 
 # Undefined symbols other than the mem* functions (and the ARM EABI spellings of them):
 # anything else (__aeabi_uldivmod, __udivdi3, ...) comes from a runtime library that
@@ -37,10 +39,10 @@ check_symbols() {  # name nm object
     bad=$("$2" -u "$3" | awk '{print $NF}' |
           grep -Ev '^(memcpy|memset|memmove|__aeabi_mem(cpy|move|set|clr)[48]?)$')
     if [ -n "$bad" ]; then
-        echo "$1: FAIL: undefined symbols beyond memcpy/memset/memmove:" $bad
+        echo "$1: FAIL: undefined symbols beyond memcpy/memset/memmove: ${bad//$'\n'/ }"
         return 1
     fi
-    echo "$1: undefined symbols ok:" $("$2" -u "$3" | awk '{print $NF}')
+    echo "$1: undefined symbols ok: $("$2" -u "$3" | awk '{printf "%s ", $NF}')"
 }
 
 # Section sizes (sysv format of size -A): .text and read-only data, in bytes.
@@ -56,7 +58,9 @@ sizes() {  # size-tool object -> "text rodata"
 walk() {
     awk '
     $1 == "N" { size[$2] = $3; if ($4 !~ /^static/) dyn = dyn " " $2; next }
-    $1 == "E" { if (!((($2) SUBSEP ($3)) in seen)) { seen[$2, $3] = 1; calls[$2] = calls[$2] " " $3 } next }
+    $1 == "E" { if (!((($2) SUBSEP ($3)) in seen)) {
+                    seen[$2, $3] = 1; calls[$2] = calls[$2] " " $3 }
+                next }
     $1 == "I" { calls[$2] = calls[$2] " <callback>"; next }
     $1 == "P" { pub[++np] = $2; next }
     # deepest stack below f, f included; cs is a local array (awk: extra parameters)
@@ -126,28 +130,33 @@ report() {  # name "text rodata" walk-output
     echo "$name: worst stack $worst B (goal <= $STACK_GOAL B:" \
          "$([ "$worst" -le "$STACK_GOAL" ] && echo met || echo OVER))"
     if grep -qE '^(cycle|dynamic)' <<< "$3"; then
-        echo "$name: FAIL:" $(grep -E '^(cycle|dynamic)' <<< "$3")
+        echo "$name: FAIL: $(grep -E '^(cycle|dynamic)' <<< "$3" | tr '\n' ' ')"
         status=1
     fi
-    if [ "${STRICT:-0}" = 1 ] && { [ "$text" -gt "$TEXT_GOAL" ] || [ "$worst" -gt "$STACK_GOAL" ]; }; then
+    if [ "${STRICT:-0}" = 1 ] &&
+       { [ "$text" -gt "$TEXT_GOAL" ] || [ "$worst" -gt "$STACK_GOAL" ]; }; then
         status=1
     fi
     summary+=("$name .text ${text} B stack ${worst} B")
 }
 
 # ---- clang ------------------------------------------------------------------------------
-CLANG=$(first_tool clang clang-16 clang-15 clang-14) || { echo "freestanding: FAIL: no clang"; exit 1; }
+if ! CLANG=$(first_tool clang clang-16 clang-15 clang-14); then
+    echo "freestanding: FAIL: no clang"
+    exit 1
+fi
 V=$("$CLANG" -dumpversion | cut -d. -f1)
-NM=$(first_tool llvm-nm llvm-nm-$V llvm-nm-14)
-SIZE=$(first_tool llvm-size llvm-size-$V llvm-size-14)
-OBJDUMP=$(first_tool llvm-objdump llvm-objdump-$V llvm-objdump-14)
-CFLAGS_M4="--target=thumbv7em-none-eabi -mcpu=cortex-m4 -mthumb -Os -ffreestanding -nostdlib"
-echo "== $CLANG $CFLAGS_M4"
+NM=$(first_tool llvm-nm "llvm-nm-$V" llvm-nm-14)
+SIZE=$(first_tool llvm-size "llvm-size-$V" llvm-size-14)
+OBJDUMP=$(first_tool llvm-objdump "llvm-objdump-$V" llvm-objdump-14)
+CFLAGS_M4=(--target=thumbv7em-none-eabi -mcpu=cortex-m4 -mthumb -Os -ffreestanding -nostdlib)
+echo "== $CLANG ${CFLAGS_M4[*]}"
 # as a firmware build would compile it: size and symbols
-if "$CLANG" $CFLAGS_M4 $WARN -I. -c "$OUT/impl.c" -o "$OUT/clang.o" &&
+if "$CLANG" "${CFLAGS_M4[@]}" "${WARN[@]}" -I"$OUT" -c "$OUT/impl.c" -o "$OUT/clang.o" &&
    # a second object for the analysis: one section per function, so every call has a
    # relocation naming its target; and a .su file per function
-   "$CLANG" $CFLAGS_M4 -ffunction-sections -fstack-usage -I. -c "$OUT/impl.c" -o "$OUT/clang-fs.o"
+   "$CLANG" "${CFLAGS_M4[@]}" -ffunction-sections -fstack-usage -I"$OUT" -c "$OUT/impl.c" \
+       -o "$OUT/clang-fs.o"
 then
     check_symbols clang "$NM" "$OUT/clang.o" || status=1
     report clang "$(sizes "$SIZE" "$OUT/clang.o")" \
@@ -159,10 +168,10 @@ fi
 
 # ---- arm-none-eabi-gcc ------------------------------------------------------------------
 if GCC=$(first_tool arm-none-eabi-gcc); then
-    GFLAGS_M4="-mcpu=cortex-m4 -mthumb -Os -ffreestanding -nostdlib"
-    echo "== $GCC $GFLAGS_M4"
-    if "$GCC" $GFLAGS_M4 $WARN -I. -c "$OUT/impl.c" -o "$OUT/gcc.o" &&
-       "$GCC" $GFLAGS_M4 -fstack-usage -fcallgraph-info=su -I. -c "$OUT/impl.c" \
+    GFLAGS_M4=(-mcpu=cortex-m4 -mthumb -Os -ffreestanding -nostdlib)
+    echo "== $GCC ${GFLAGS_M4[*]}"
+    if "$GCC" "${GFLAGS_M4[@]}" "${WARN[@]}" -I"$OUT" -c "$OUT/impl.c" -o "$OUT/gcc.o" &&
+       "$GCC" "${GFLAGS_M4[@]}" -fstack-usage -fcallgraph-info=su -I"$OUT" -c "$OUT/impl.c" \
            -o "$OUT/gcc-cg.o"
     then
         check_symbols gcc arm-none-eabi-nm "$OUT/gcc.o" || status=1
@@ -177,6 +186,7 @@ else
     echo "gcc: skipped (arm-none-eabi-gcc not installed: apt-get install gcc-arm-none-eabi)"
 fi
 
-echo "freestanding: $( [ $status = 0 ] && echo ok || echo FAILED ); $(IFS=';'; echo "${summary[*]}");" \
-     "goals .text <= $TEXT_GOAL B, stack <= $STACK_GOAL B"
+joined=$(printf '%s; ' "${summary[@]}")
+echo "freestanding: $([ $status = 0 ] && echo ok || echo FAILED); ${joined}goals .text <=" \
+     "$TEXT_GOAL B, stack <= $STACK_GOAL B"
 exit $status
