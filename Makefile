@@ -15,7 +15,7 @@ S3_SRC  = examples/s3_put.c
 S3_DEF  = -DDDBS_WITH_S3
 endif
 
-.PHONY: all run test unit cxx configs readme diff cli csv dates forms s3 replicate lambda lambda-zip bench clean
+.PHONY: all run test unit cxx configs readme diff cli csv dates forms portable freestanding cross s3 replicate lambda lambda-zip bench bench-peers clean
 all: $(B)/ddbstream
 ifneq ($(CURL_LIBS),)
 all: $(B)/replicate
@@ -131,8 +131,29 @@ lambda-zip:
 	  grep -Ev '/(libc|libm|libpthread|libdl|librt|libresolv|ld-linux[^/]*)\.so' | xargs -r cp -L -t $(B)/lambda-pkg/lib/
 	cd $(B)/lambda-pkg && rm -f ../ddbstream-lambda.zip && zip -qr ../ddbstream-lambda.zip bootstrap lib
 
-test: cxx configs unit readme diff cli csv dates forms s3 replicate lambda
+test: cxx configs unit readme diff cli csv dates forms portable freestanding cross s3 replicate lambda
 	@echo "make test: all passed"
+
+# The plain-C runner natively: the SSE2 and portable scanners must give the same bytes.
+portable:
+	@mkdir -p $(B)/portable
+	$(CC) $(WARN) -O2 -o $(B)/portable/runner tests/portable/runner.c
+	$(CC) $(WARN) -O2 -DDDBS_NO_SIMD -o $(B)/portable/runner-nosimd tests/portable/runner.c
+	$(B)/portable/runner -w $(B)/portable/golden.txt
+	$(B)/portable/runner-nosimd -g $(B)/portable/golden.txt
+
+# Cortex-M4 freestanding object: undefined symbols, .text size, worst stack per call chain.
+freestanding:
+	B=$(B) bash tests/portable/freestanding.sh
+
+# The runner on i686, powerpc and s390x under qemu-user, compared with the host's bytes.
+cross:
+	B=$(B) bash tests/portable/cross.sh
+
+# ddbstream against simdjson, yajl, cJSON, node + util-dynamodb and jq (bench/peers/setup.sh
+# installs them): ratios over alternating pairs, peak RSS.
+bench-peers: $(B)/ddbstream
+	python3 bench/peers/run.py
 
 bench:
 	@mkdir -p $(B)

@@ -687,6 +687,31 @@ static size_t ddbs__strlen(const char *z)
     return n;
 }
 
+/* n / d, and n % d in *rem if rem is set. On 32-bit targets the / operator on 64 bits
+   calls a runtime helper (__aeabi_uldivmod, __udivdi3) that a freestanding build may not
+   link: there the high half takes a 32-bit divide and the low half 32 shift-subtract
+   steps. Used off the hot path only (times, names, error offsets). */
+static uint64_t ddbs__div(uint64_t n, uint32_t d, uint32_t *rem)
+{
+#if UINTPTR_MAX > 0xFFFFFFFFu
+    if (rem) *rem = (uint32_t)(n % d);
+    return n / d;
+#else
+    uint32_t hi = (uint32_t)(n >> 32), lo = (uint32_t)n, qlo = 0, r = hi % d;
+    int i;
+    for (i = 31; i >= 0; i--) {
+        uint32_t carry = r >> 31;  /* r < d, so 2r + 1 needs 33 bits: keep the top one */
+        r = (r << 1) | ((lo >> i) & 1u);
+        if (carry || r >= d) {
+            r -= d;  /* wraps back to the 33-bit difference, which is < d */
+            qlo |= 1u << i;
+        }
+    }
+    if (rem) *rem = r;
+    return (uint64_t)(hi / d) << 32 | qlo;
+#endif
+}
+
 static int ddbs__put(ddbs_parser *p, const char *s, size_t n)
 {
     if (p->dst == DDBS__D_LINE) {
@@ -1286,12 +1311,14 @@ static int ddbs__csv_end_line(ddbs_parser *p)
 }
 
 /* CSV: the header row goes to the sink once, before the first row (or at the end). */
+static size_t ddbs__csv_header_row(const ddbs_options *opt, char *dst, size_t cap);
+
 static int ddbs__csv_header_out(ddbs_parser *p)
 {
     size_t n, at = p->out_len;
     p->header_sent = 1;
     if ((p->opt.flags & DDBS_F_NO_HEADER) || !p->opt.sink) return 0;
-    n = ddbs_csv_header(&p->opt, p->opt.buf + at, p->opt.buf_size - at);
+    n = ddbs__csv_header_row(&p->opt, p->opt.buf + at, p->opt.buf_size - at);
     if (n > p->opt.buf_size - at) return DDBS_E_LINE_TOO_BIG;
     if (p->opt.sink(p->opt.user, p->opt.buf + at, n)) return DDBS_E_SINK;
     p->bytes_out += n;
@@ -1847,12 +1874,12 @@ static int ddbs__columns(const ddbs_options *o, uint32_t *len, uint8_t *meta)
     return 0;
 }
 
-DDBS_API size_t ddbs_csv_header(const ddbs_options *opt, char *dst, size_t cap)
+/* The header row of columns already checked. Apart from ddbs_csv_header so the parser,
+   whose init checked them, writes it without ddbs__columns on its deepest call chain. */
+static size_t ddbs__csv_header_row(const ddbs_options *opt, char *dst, size_t cap)
 {
     size_t c, n = 0, i;
-    int crlf;
-    if (!opt || ddbs__columns(opt, NULL, NULL)) return 0;
-    crlf = (opt->flags & DDBS_F_CRLF) != 0;
+    int crlf = (opt->flags & DDBS_F_CRLF) != 0;
     for (c = 0; c < opt->ncolumns; c++) {  /* measure first: write only if it all fits */
         const char *v = opt->columns[c];
         int q = 0;
@@ -1878,6 +1905,12 @@ DDBS_API size_t ddbs_csv_header(const ddbs_options *opt, char *dst, size_t cap)
     dst[i++] = '\n';
     DDBS_ASSERT(i == n);
     return n;
+}
+
+DDBS_API size_t ddbs_csv_header(const ddbs_options *opt, char *dst, size_t cap)
+{
+    if (!opt || ddbs__columns(opt, NULL, NULL)) return 0;
+    return ddbs__csv_header_row(opt, dst, cap);
 }
 
 DDBS_API ddbs_result ddbs_parser_init(ddbs_parser *p, const ddbs_options *opt)
@@ -2287,7 +2320,7 @@ static int ddbs__inner(ddbs_parser *p, uint64_t *at)
     p->kdec += p->kbn;
     p->kbn = 0;
     /* kbuf is flushed at every \/ escape, so all its bytes come after kescs of them */
-    if (e) *at = p->kdata_off + iat / 3 * 4 + p->kescs;
+    if (e) *at = p->kdata_off + ddbs__div(iat, 3u, NULL) * 4 + p->kescs;
     return e;
 }
 
@@ -2508,7 +2541,10 @@ DDBS_API int ddbs_time_seconds(const char *text, size_t len, uint32_t unit, int6
     for (i = 0; i < len && kept < shift; i++) {
         if (text[i] == '.') continue;
         if (text[i] < '0' || text[i] > '9') break;
-        if (v > (UINT64_MAX - 9) / 10) return -1;
+        /* exact: 18446744073709551615 (us) is a time; constants only, no 64-bit divide */
+        if (v > UINT64_MAX / 10 ||
+            (v == UINT64_MAX / 10 && (uint64_t)(text[i] - '0') > UINT64_MAX % 10))
+            return -1;
         v = v * 10 + (uint64_t)(text[i] - '0');
         kept++;
     }
@@ -2517,7 +2553,7 @@ DDBS_API int ddbs_time_seconds(const char *text, size_t len, uint32_t unit, int6
         v *= 10;
     }
     if (!unit) unit = v < 1000000000000u ? 1u : v < 1000000000000000u ? 1000u : 1000000u;
-    v /= unit;
+    v = ddbs__div(v, unit, NULL);
     if (v > (uint64_t)INT64_MAX / 2) return -1;
     *secs = (int64_t)v;
     return 0;
@@ -2525,17 +2561,19 @@ DDBS_API int ddbs_time_seconds(const char *text, size_t len, uint32_t unit, int6
 
 DDBS_API void ddbs_civil(int64_t secs, int64_t *year, int *month, int *day, int *hour)
 {
-    /* days to civil date, after Howard Hinnant's algorithm (eras of 400 years) */
-    int64_t days = secs / 86400, z = days + 719468, era = z / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    int64_t m = mp < 10 ? mp + 3 : mp - 9;
-    *year = yoe + era * 400 + (m <= 2);
+    /* days to civil date, after Howard Hinnant's algorithm (eras of 400 years); secs < 0
+       is outside the contract and reads as 0 */
+    uint32_t sod, doe, yoe, doy, mp, m;
+    uint64_t days = ddbs__div(secs < 0 ? 0u : (uint64_t)secs, 86400u, &sod);
+    uint64_t era = ddbs__div(days + 719468u, 146097u, &doe);
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    mp = (5 * doy + 2) / 153;
+    m = mp < 10 ? mp + 3 : mp - 9;
+    *year = (int64_t)(yoe + era * 400 + (m <= 2));
     *month = (int)m;
     *day = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *hour = (int)((secs % 86400) / 3600);
+    *hour = (int)(sod / 3600);
 }
 
 /* ----------------------------------------------------------------- chunker ------------ */
@@ -2578,7 +2616,11 @@ static size_t ddbs__put_uint(char *d, uint64_t v, int width)
 {
     char t[20];
     size_t n = 0, i;
-    do { t[n++] = (char)('0' + v % 10); v /= 10; } while (v);
+    do {
+        uint32_t r;
+        v = ddbs__div(v, 10u, &r);
+        t[n++] = (char)('0' + r);
+    } while (v);
     while ((int)n < width) t[n++] = '0';
     for (i = 0; i < n; i++) d[i] = t[n - 1 - i];
     return n;
@@ -2660,7 +2702,8 @@ DDBS_API int ddbs_chunker_add(void *chunker, const ddbs_record *rec)
     size_t key_len = rec->sequence_len;
     char idx[20];
     if (c->error) return -1;
-    if (!ddbs_time_seconds(rec->time, rec->time_len, rec->time_unit, &t)) hour = t / 3600;
+    if (!ddbs_time_seconds(rec->time, rec->time_len, rec->time_unit, &t))
+        hour = (int64_t)ddbs__div((uint64_t)t, 3600u, NULL);
     if (!key_len) { key = rec->event_id; key_len = rec->event_id_len; c->unordered = 1; }
     if (!key_len) { key = idx; key_len = ddbs__put_uint(idx, rec->index, 1); }
     if (!c->unordered && (c->objects || c->nrec) && !ddbs__seq_after(key, key_len, c->last, c->last_len))

@@ -7,6 +7,10 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
 $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
     gcc g++ clang make libcriterion-dev libcurl4-openssl-dev time python3 > /dev/null
+# cross compilers and qemu-user for `make cross`, arm-none-eabi and llvm for `make freestanding`
+$SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
+    llvm gcc-arm-none-eabi gcc-i686-linux-gnu gcc-powerpc-linux-gnu gcc-s390x-linux-gnu \
+    qemu-user > /dev/null
 # node may come from elsewhere on the image: only install Debian's when there is none
 command -v node > /dev/null && command -v npm > /dev/null ||
     $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq nodejs npm > /dev/null

@@ -145,8 +145,11 @@ int main(int argc, char **argv)
         cpu64 += c64;
         cpu1 += c1;
     }
-    printf("%.1f MiB, %d pairs; CPU MiB/s: 64KiB %.0f, 1B %.0f; outputs equal\n", sz / 1048576.0,
-           pairs, pairs * (sz / 1048576.0) / cpu64, pairs * (sz / 1048576.0) / cpu1);
+    {
+        double mib = (double)sz / 1048576.0;
+        printf("%.1f MiB, %d pairs; CPU MiB/s: 64KiB %.0f, 1B %.0f; outputs equal\n", mib, pairs,
+               pairs * mib / cpu64, pairs * mib / cpu1);
+    }
     show("CPU", rc, pairs);
     show("wall", rw, pairs);
     free(in);

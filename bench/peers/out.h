@@ -30,6 +30,7 @@ static inline void ob_grow(obuf *b, size_t need)
 
 static inline void ob_put(obuf *b, const char *s, size_t n)
 {
+    if (!n) return;  /* an empty piece: s and b->p may still be NULL */
     if (b->cap - b->n < n) ob_grow(b, n);
     memcpy(b->p + b->n, s, n);
     b->n += n;
