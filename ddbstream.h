@@ -2448,13 +2448,14 @@ static ddbs_result ddbs__chunk(ddbs_parser *p, const unsigned char *s, size_t le
 /* Small chunks are gathered first (the tiny-chunk carry): the scanner then runs over enough
    bytes at once for its fast paths, so byte-by-byte feeding stays within a few times the
    speed of large chunks. What comes out, and every offset, is the same. */
-DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t len)
+#if defined(__GNUC__) || defined(__clang__)
+#define DDBS__NOINLINE __attribute__((noinline))
+#else
+#define DDBS__NOINLINE
+#endif
+
+static DDBS__NOINLINE ddbs_result ddbs__feed(ddbs_parser *p, const unsigned char *s, size_t len)
 {
-    const unsigned char *s = (const unsigned char *)data;
-    if (!p) return DDBS_E_ARG;
-    if (p->error) return p->error;
-    if (!s) return len ? ddbs__fail(p, DDBS_E_ARG, p->offset) : DDBS_OK;
-    p->offset += len;
     while (len) {
         size_t m;
         ddbs_result rc;
@@ -2469,6 +2470,24 @@ DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t l
         if ((rc = ddbs__chunk(p, p->carry, DDBS__CARRY)) != DDBS_OK) return rc;
     }
     return DDBS_OK;
+}
+
+DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)data;
+    if (!p) return DDBS_E_ARG;
+    if (p->error) return p->error;
+    if (!s) return len ? ddbs__fail(p, DDBS_E_ARG, p->offset) : DDBS_OK;
+    p->offset += len;
+    if (len < DDBS__CARRY_MIN && len < DDBS__CARRY - p->carry_n) {
+        /* a small chunk joins the carry: a few stores, no call, no scanner */
+        unsigned char *d = p->carry + p->carry_n;
+        size_t k;
+        for (k = 0; k < len; k++) d[k] = s[k];
+        p->carry_n += len;
+        return DDBS_OK;
+    }
+    return ddbs__feed(p, s, len);
 }
 
 DDBS_API ddbs_result ddbs_parser_finish(ddbs_parser *p)
