@@ -896,6 +896,11 @@ static int ddbs__begin(ddbs_parser *p, unsigned kind)
                !(p->opt.flags & (DDBS_F_NO_KEYS << k));
         if (p->opt.flags & DDBS_F_PARSE_ONLY) want = 0;
         if (p->ev && p->opt.events && !(p->opt.events & p->ev)) want = 0;  /* known dropped */
+        /* item shape and CSV use NewImage, or OldImage for a REMOVE: once the event is known,
+           the other one need not be staged */
+        if (p->ev && (p->opt.shape == DDBS_SHAPE_ITEM || p->opt.format == DDBS_FORMAT_CSV) &&
+            k == (p->ev == DDBS_EV_REMOVE ? 1u : 2u))
+            want = 0;
         e = ddbs__push(p, DDBS__R_IMAGE);
         if (e) return e;
         p->img = (uint8_t)k;
@@ -1285,7 +1290,20 @@ static int ddbs__csv_cell(ddbs_parser *p, const char *v, size_t n, int guard)
     int q = 0, g = guard && n && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' ||
                                   v[0] == '\t' || v[0] == '\r');
     char *d;
-    for (i = 0; i < n; i++) {
+    i = 0;
+#ifdef DDBS__SSE2
+    {   /* most cells hold none of the four: skip 16 bytes at a time to the first that might */
+        const __m128i dq = _mm_set1_epi8('"'), cm = _mm_set1_epi8(','), cr = _mm_set1_epi8('\r'),
+                      lf = _mm_set1_epi8('\n');
+        for (; n - i >= 16; i += 16) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(v + i));
+            __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, dq), _mm_cmpeq_epi8(x, cm)),
+                                     _mm_or_si128(_mm_cmpeq_epi8(x, cr), _mm_cmpeq_epi8(x, lf)));
+            if (_mm_movemask_epi8(m)) break;
+        }
+    }
+#endif
+    for (; i < n; i++) {
         if (v[i] == '"') { q = 1; extra++; }
         else if (v[i] == ',' || v[i] == '\r' || v[i] == '\n') q = 1;
     }
