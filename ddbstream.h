@@ -1861,6 +1861,27 @@ static size_t ddbs__fast_av(ddbs_parser *p, const unsigned char *s, size_t i, si
     return k + 1;
 }
 
+/* s[i] is the '"' of a key in an image or map: members name:{scalar} are taken one after
+   another while they are simple. Returns where the state machine goes on, in state *st. */
+static size_t ddbs__fast_members(ddbs_parser *p, const unsigned char *s, size_t i, size_t len,
+                                 uint8_t *st)
+{
+    for (;;) {
+        size_t k = ddbs__fast_key(p, s, i, len), v;
+        if (!k) { *st = DDBS__S_KEY; return i; }       /* the state machine reads the key */
+        k = ddbs__ws_at(s, k, len);
+        if (k >= len || s[k] != '{' || !(v = ddbs__fast_av(p, s, k, len))) {
+            *st = DDBS__S_VALUE;                       /* ... or the value */
+            return k;
+        }
+        v = ddbs__ws_at(s, v, len);
+        if (v >= len || s[v] != ',') { *st = DDBS__S_AFTER; return v; }
+        if (p->dst && ddbs__put1(p, ',')) { *st = DDBS__S_AFTER; return v; }  /* retold there */
+        i = ddbs__ws_at(s, v + 1, len);
+        if (i >= len || s[i] != '"') { *st = DDBS__S_KEY; return i; }
+    }
+}
+
 /* ------------------------------------------------------------------ driver ------------ */
 
 /* CSV column names: 1..DDBS_MAX_COLUMNS, no NULL, no duplicates. Fills lengths and the
@@ -2011,10 +2032,11 @@ static int ddbs__run(ddbs_parser *p, const unsigned char *s, size_t *pos, size_t
             if (c != '"') { e = DDBS_E_SYNTAX; at = base + i; goto fail; }
             if (ddbs__top(p) == DDBS__R_IMAGE ||
                 (ddbs__top(p) == DDBS__R_MAP && p->opt.format != DDBS_FORMAT_CSV)) {
-                size_t k = ddbs__fast_key(p, s, i, len);
-                if (k) {
+                uint8_t st;
+                size_t k = ddbs__fast_members(p, s, i, len, &st);
+                if (k != i || st != DDBS__S_KEY) {
                     i = k;
-                    p->sc.st = DDBS__S_VALUE;
+                    p->sc.st = st;
                     continue;
                 }
             }
