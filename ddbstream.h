@@ -1736,7 +1736,9 @@ static size_t ddbs__scan_text(const unsigned char *s, size_t j, size_t n)
 
 static size_t ddbs__ws_at(const unsigned char *s, size_t k, size_t len)
 {
-    return k < len && ddbs__is_ws(s[k]) ? ddbs__skip_ws(s, k, len) : k;
+    if (k >= len || s[k] > ' ') return k;  /* most often: no whitespace at all */
+    if (s[k] == ' ' && (k + 1 == len || s[k + 1] > ' ')) return k + 1;  /* ": " */
+    return ddbs__is_ws(s[k]) ? ddbs__skip_ws(s, k, len) : k;
 }
 
 /* s[i] is the '"' of a key in an image or map: returns where its value starts, after the
