@@ -131,7 +131,7 @@ lambda-zip:
 	  grep -Ev '/(libc|libm|libpthread|libdl|librt|libresolv|ld-linux[^/]*)\.so' | xargs -r cp -L -t $(B)/lambda-pkg/lib/
 	cd $(B)/lambda-pkg && rm -f ../ddbstream-lambda.zip && zip -qr ../ddbstream-lambda.zip bootstrap lib
 
-test: cxx configs unit readme diff cli csv dates forms portable freestanding cross s3 replicate lambda
+test: cxx configs unit readme diff cli csv dates forms portable freestanding cross fuzz-replay s3 replicate lambda
 	@echo "make test: all passed"
 
 # The plain-C runner natively: the SSE2 and portable scanners must give the same bytes.
@@ -159,6 +159,8 @@ bench:
 	@mkdir -p $(B)
 	$(CC) -std=c99 -O2 -DBENCH_COUNT_ALLOCS -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free -I. bench/bench.c -o $(B)/bench
 	$(B)/bench
+
+include fuzz/Makefile.inc
 
 clean:
 	rm -rf $(B)

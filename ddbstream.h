@@ -1675,7 +1675,10 @@ static int ddbs__str_bytes(ddbs_parser *p, const unsigned char *s, size_t n, uin
     if (f == (DDBS__SF_OUT | DDBS__SF_QUOTE) || f == (DDBS__SF_OUT | DDBS__SF_QUOTE | DDBS__SF_KEY))
         return p->dst ? ddbs__put_in(p, s, n, at, err_at) : 0;  /* the common case: a copy */
     if (f == DDBS__SF_RID) {
-        if (n > sizeof p->rid - p->rid_len) { *err_at = at; return DDBS_E_FIELD_TOO_LONG; }
+        if (n > sizeof p->rid - p->rid_len) {
+            *err_at = at + (sizeof p->rid - p->rid_len);  /* the first byte that does not fit */
+            return DDBS_E_FIELD_TOO_LONG;
+        }
         DDBS_MEMCPY(p->rid + p->rid_len, s, n);
         p->rid_len = (uint16_t)(p->rid_len + n);
         return 0;
@@ -2161,15 +2164,18 @@ static int ddbs__run(ddbs_parser *p, const unsigned char *s, size_t *pos, size_t
             for (;;) {
                 int need;
                 uint8_t lo, hi;
+                size_t bad;
                 j = ddbs__scan_str(s, j, len);
                 if (j == len || s[j] < 0x80) break;
-                /* UTF-8 checked in place when the sequence is whole in this chunk */
+                /* UTF-8 checked in place when the sequence is whole in this chunk. A bad byte
+                   is reported after the bytes before it are used, as when fed one by one: an
+                   error in them (a number, a full buffer) comes first, whatever the chunks */
                 need = ddbs__u8lead(s[j], &lo, &hi);
-                if (need < 0) { e = DDBS_E_UTF8; at = base + j; goto fail; }
+                if (need < 0) { bad = j; goto bad_utf8; }
                 if (len - j <= (size_t)need) {
                     size_t k = j + 1;
                     for (; k < len; k++, need--, lo = 0x80, hi = 0xBF)
-                        if (s[k] < lo || s[k] > hi) { e = DDBS_E_UTF8; at = base + k; goto fail; }
+                        if (s[k] < lo || s[k] > hi) { bad = k; goto bad_utf8; }
                     if ((e = ddbs__str_bytes(p, s + i, len - i, base + i, &at)) != 0) goto fail;
                     p->sc.u8need = (uint8_t)need;  /* the loop counted down what it saw */
                     p->sc.u8lo = lo;
@@ -2181,9 +2187,15 @@ static int ddbs__run(ddbs_parser *p, const unsigned char *s, size_t *pos, size_t
                 {
                     size_t k;
                     for (k = 1; k <= (size_t)need; k++, lo = 0x80, hi = 0xBF)
-                        if (s[j + k] < lo || s[j + k] > hi) { e = DDBS_E_UTF8; at = base + j + k; goto fail; }
+                        if (s[j + k] < lo || s[j + k] > hi) { bad = j + k; goto bad_utf8; }
                     j += k;
                 }
+                continue;
+            bad_utf8:
+                if ((e = ddbs__str_bytes(p, s + i, bad - i, base + i, &at)) != 0) goto fail;
+                e = DDBS_E_UTF8;
+                at = base + bad;
+                goto fail;
             }
             if ((e = ddbs__str_bytes(p, s + i, j - i, base + i, &at)) != 0) goto fail;
             i = j;
