@@ -6,7 +6,7 @@ if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
 $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-    gcc g++ clang make libcriterion-dev libcurl4-openssl-dev time python3 > /dev/null
+    gcc g++ clang libclang-rt-14-dev make libcriterion-dev libcurl4-openssl-dev time python3 > /dev/null
 # cross compilers and qemu-user for `make cross`, arm-none-eabi and llvm for `make freestanding`
 $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
     llvm gcc-arm-none-eabi gcc-i686-linux-gnu gcc-powerpc-linux-gnu gcc-s390x-linux-gnu \
