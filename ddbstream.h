@@ -2725,8 +2725,7 @@ static int ddbs__flush_object(ddbs_chunker *c)
     DDBS_MEMCPY(d + n, c->first, c->first_len);
     n += c->first_len;
     d[n++] = '-';
-    DDBS_MEMCPY(d + n, c->last, c->last_len);
-    n += c->last_len;
+    n += ddbs__name_part(d + n, c->last, c->last_len);
     /* Increasing sequence numbers make first-last unique. Once they stop increasing (ids
        instead, or repeats as in hand-made events), the object's ordinal keeps names unique,
        and still the same on every run of the same input. */
@@ -2775,7 +2774,9 @@ DDBS_API int ddbs_chunker_add(void *chunker, const ddbs_record *rec)
     size_t key_len = rec->sequence_len;
     char idx[20];
     if (c->error) return -1;
-    if (!ddbs_time_seconds(rec->time, rec->time_len, rec->time_unit, &t))
+    /* the time is read only where it matters: hourly cuts, or an object's first record */
+    if ((c->opt.flags & DDBS_CF_HOURLY) &&
+        !ddbs_time_seconds(rec->time, rec->time_len, rec->time_unit, &t))
         hour = (int64_t)ddbs__div((uint64_t)t, 3600u, NULL);
     if (!key_len) { key = rec->event_id; key_len = rec->event_id_len; c->unordered = 1; }
     if (!key_len) { key = idx; key_len = ddbs__put_uint(idx, rec->index, 1); }
@@ -2797,13 +2798,18 @@ DDBS_API int ddbs_chunker_add(void *chunker, const ddbs_record *rec)
         c->first_index = rec->index;
         if (hl) DDBS_MEMCPY(c->opt.buf, c->opt.header, hl);
         c->len = hl;
+        if (!(c->opt.flags & DDBS_CF_HOURLY) &&
+            !ddbs_time_seconds(rec->time, rec->time_len, rec->time_unit, &t))
+            hour = (int64_t)ddbs__div((uint64_t)t, 3600u, NULL);
         c->hour = hour;
         c->first_len = ddbs__name_part(c->first, key, key_len);
     }
     DDBS_MEMCPY(c->opt.buf + c->len, rec->line, rec->line_len);
     c->len += rec->line_len;
     c->nrec++;
-    c->last_len = ddbs__name_part(c->last, key, key_len);
+    /* kept as written; made safe for a name only when the object is flushed */
+    c->last_len = (uint8_t)(key_len < 63 ? key_len : 63);
+    DDBS_MEMCPY(c->last, key, c->last_len);
     return 1;
 }
 

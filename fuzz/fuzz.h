@@ -352,8 +352,7 @@ static inline void fz_exec(fz_run *r, const fz_conf *c, const uint8_t *in, size_
     if (r->rc == DDBS_OK) r->rc = ddbs_parser_finish(&p);
     else FZ_CHECK(ddbs_parser_finish(&p) == r->rc, "finish returns the sticky error");
     FZ_CHECK(ddbs_parser_finish(&p) == r->rc, "finish twice gives the same");
-    FZ_CHECK(!r->rec_pending || r->rc == DDBS_E_SINK || r->rc != DDBS_OK,
-             "an announced line reaches the sink");
+    FZ_CHECK(!r->rec_pending || r->rc != DDBS_OK, "an announced line reaches the sink");
     FZ_CHECK(p.error == r->rc, "p->error is the result");
     FZ_CHECK(ddbs_strerror(r->rc) != NULL, "every code has a message");
     r->error_offset = p.error_offset;
@@ -407,74 +406,8 @@ static inline void fz_run_free(fz_run *r)
 }
 
 /* Two runs of the same input must agree on everything observable. */
-#ifdef FZ_SKIP_KNOWN
-/* Errors found in a string's bytes after its UTF-8 is checked (see S1 below). */
-static inline int fz_content_error(ddbs_result rc)
-{
-    return rc == DDBS_E_NUMBER || rc == DDBS_E_BASE64 || rc == DDBS_E_FIELD_TOO_LONG ||
-           rc == DDBS_E_LINE_TOO_BIG;
-}
-
-/* Two codes S1 can tell apart: E_UTF8 in one run, a content error in the other. */
-static inline int fz_s1_pair(uint64_t x, uint64_t y)
-{
-    return (x == DDBS_E_UTF8 && fz_content_error((ddbs_result)y)) ||
-           (y == DDBS_E_UTF8 && fz_content_error((ddbs_result)x));
-}
-
-/* S1 in skip reports: the same reports but for such pairs (their offsets differ then). */
-static inline int fz_reports_known_s1(const fz_run *a, const fz_run *b)
-{
-    size_t i;
-    int differ = 0;
-    if (a->nreports != b->nreports) return 0;
-    for (i = 0; i < a->nreports; i++) {
-        uint64_t ta[3], tb[3];
-        memcpy(ta, a->reports.p + i * sizeof ta, sizeof ta);
-        memcpy(tb, b->reports.p + i * sizeof tb, sizeof tb);
-        if (!memcmp(ta, tb, sizeof ta)) continue;
-        if (!fz_s1_pair(ta[0], tb[0])) return 0;
-        differ = 1;
-    }
-    return differ;
-}
-
-/* S1 inside Firehose parts: the same parts but for UTF-8 versus a content error. */
-static inline int fz_parts_known_s1(const fz_run *a, const fz_run *b)
-{
-    size_t at = 0;
-    int differ = 0;
-    if (a->parts.n != b->parts.n) return 0;
-    while (at < a->parts.n) {
-        uint64_t ta[2], tb[2];
-        size_t n;
-        memcpy(ta, a->parts.p + at, sizeof ta);
-        memcpy(tb, b->parts.p + at, sizeof tb);
-        if (ta[0] != tb[0]) {
-            if (!fz_s1_pair(ta[0], tb[0])) return 0;
-            differ = 1;
-        }
-        memcpy(&n, a->parts.p + at + sizeof ta, sizeof n);
-        at += sizeof ta + sizeof n + n;
-    }
-    return differ;
-}
-#endif
-
 static inline void fz_same(const fz_run *a, const fz_run *b, const char *how)
 {
-#ifdef FZ_SKIP_KNOWN
-    /* Known bug S1 (fuzz/regressions/split/S1-*): in a string, a chunk edge between a bad
-       character (not a number in N, not base64 in B, past a field's cap or the line buffer)
-       and a later invalid UTF-8 byte reports that error; one feed reports E_UTF8 at the
-       later byte, since UTF-8 is checked over the whole run before the bytes are used. */
-    if (fz_s1_pair(a->rc, b->rc) || fz_reports_known_s1(a, b)) return;
-    /* Known bug S2 (fuzz/regressions/split/S2-*): a Firehose recordId over 256 bytes fails
-       with E_FIELD_TOO_LONG at the start of the chunk's piece of it, not at a fixed byte. */
-    if (a->rc == DDBS_E_FIELD_TOO_LONG && b->rc == DDBS_E_FIELD_TOO_LONG &&
-        a->error_offset != b->error_offset)
-        return;
-#endif
     if (a->rc != b->rc || a->error_offset != b->error_offset || a->error_record != b->error_record) {
         fprintf(stderr, "%s: rc %d/%d, offset %llu/%llu, record %llu/%llu\n", how, (int)a->rc, (int)b->rc,
                 (unsigned long long)a->error_offset, (unsigned long long)b->error_offset,
@@ -490,11 +423,22 @@ static inline void fz_same(const fz_run *a, const fz_run *b, const char *how)
     FZ_CHECK(fz_eq(a->out.p, a->out.n, b->out.p, b->out.n), "same output bytes whatever the chunking");
     FZ_CHECK(fz_eq(a->ends.p, a->ends.n, b->ends.p, b->ends.n) &&
              fz_eq(a->kinds.p, a->kinds.n, b->kinds.p, b->kinds.n), "same lines whatever the chunking");
+    if (!(a->nreports == b->nreports && fz_eq(a->reports.p, a->reports.n, b->reports.p, b->reports.n))) {
+        size_t k, i;
+        for (k = 0; k < 2; k++) {  /* each report: code, offset, record */
+            const fz_run *x = k ? b : a;
+            fprintf(stderr, "%s reports:", k ? "second" : "first");
+            for (i = 0; i < x->nreports; i++) {
+                uint64_t t[3];
+                memcpy(t, x->reports.p + i * sizeof t, sizeof t);
+                fprintf(stderr, " [%s at %llu, record %llu]", ddbs_strerror((ddbs_result)t[0]),
+                        (unsigned long long)t[1], (unsigned long long)t[2]);
+            }
+            fputc('\n', stderr);
+        }
+    }
     FZ_CHECK(a->nreports == b->nreports && fz_eq(a->reports.p, a->reports.n, b->reports.p, b->reports.n),
              "same skip reports whatever the chunking");
-#ifdef FZ_SKIP_KNOWN
-    if (fz_parts_known_s1(a, b)) return;
-#endif
     if (!(a->nparts == b->nparts && fz_eq(a->parts.p, a->parts.n, b->parts.p, b->parts.n))) {
         const fz_run *r2[2];
         size_t k;
