@@ -223,6 +223,7 @@ typedef struct ddbs_parser {
     char meta[DDBS__META_CAP];
     char scratch[128];        /* a metadata value unescaped */
     uint32_t collen[DDBS_MAX_COLUMNS];
+    uint64_t colhash[64];     /* CSV: attribute columns by a hash of their name's length and ends */
     uint8_t colmeta[DDBS_MAX_COLUMNS];                      /* 1 + meta field, or 0 */
     uint8_t celltype[3][DDBS_MAX_COLUMNS];
     uint32_t cell[3][DDBS_MAX_COLUMNS][2];                  /* staged cell per image */
@@ -766,6 +767,12 @@ static int ddbs__same(const char *a, const char *b, size_t n)
     return n == 0;
 }
 
+/* Bucket of a column name: most attribute names then meet one column or none. */
+static unsigned ddbs__colh(const char *z, size_t n)
+{
+    return n ? (unsigned)((n * 7u + (unsigned char)z[0] * 3u + (unsigned char)z[n - 1]) & 63u) : 0u;
+}
+
 static unsigned ddbs__hex4(const char *h)
 {
     unsigned v = 0, k;
@@ -1286,20 +1293,23 @@ static void ddbs__order_images(ddbs_parser *p)
    first when guarded and it starts like a spreadsheet formula. */
 static int ddbs__csv_cell(ddbs_parser *p, const char *v, size_t n, int guard)
 {
-    size_t i, extra = 0, need;
+    size_t i = 0, extra = 0, need, run;
     int q = 0, g = guard && n && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' ||
                                   v[0] == '\t' || v[0] == '\r');
     char *d;
-    i = 0;
+    const char *quote;
 #ifdef DDBS__SSE2
-    {   /* most cells hold none of the four: skip 16 bytes at a time to the first that might */
+    {   /* quotes counted and , CR LF noticed 16 bytes at a time: M and L cells are JSON,
+           full of quotes */
         const __m128i dq = _mm_set1_epi8('"'), cm = _mm_set1_epi8(','), cr = _mm_set1_epi8('\r'),
                       lf = _mm_set1_epi8('\n');
         for (; n - i >= 16; i += 16) {
             __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(v + i));
-            __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, dq), _mm_cmpeq_epi8(x, cm)),
-                                     _mm_or_si128(_mm_cmpeq_epi8(x, cr), _mm_cmpeq_epi8(x, lf)));
-            if (_mm_movemask_epi8(m)) break;
+            unsigned mq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, dq));
+            unsigned ms = (unsigned)_mm_movemask_epi8(
+                _mm_or_si128(_mm_cmpeq_epi8(x, cm), _mm_or_si128(_mm_cmpeq_epi8(x, cr), _mm_cmpeq_epi8(x, lf))));
+            q |= (mq | ms) != 0;
+            for (; mq; mq &= mq - 1) extra++;
         }
     }
 #endif
@@ -1312,8 +1322,17 @@ static int ddbs__csv_cell(ddbs_parser *p, const char *v, size_t n, int guard)
     d = p->opt.buf + p->out_len;
     if (q) *d++ = '"';
     if (g) *d++ = '\'';
-    if (!extra) { DDBS_MEMMOVE(d, v, n); d += n; }
-    else for (i = 0; i < n; i++) { if (v[i] == '"') *d++ = '"'; *d++ = v[i]; }
+    /* runs between quotes go in one copy each, every quote doubled */
+    for (i = 0; extra; i += run + 1, extra--) {
+        for (quote = v + i; *quote != '"'; quote++) {}
+        run = (size_t)(quote - (v + i));
+        DDBS_MEMMOVE(d, v + i, run);
+        d += run;
+        *d++ = '"';
+        *d++ = '"';
+    }
+    DDBS_MEMMOVE(d, v + i, n - i);
+    d += n - i;
     if (q) *d++ = '"';
     p->out_len += need;
     return 0;
@@ -1756,9 +1775,10 @@ static size_t ddbs__fast_key(ddbs_parser *p, const unsigned char *s, size_t i, s
     if (p->opt.format == DDBS_FORMAT_CSV && ddbs__top(p) == DDBS__R_IMAGE) {
         /* no escapes: the name as written is the name; the first column equal to it */
         unsigned c;
+        uint64_t m = p->colhash[ddbs__colh((const char *)s + i + 1, n - 2)];
         p->col = 0xFF;
-        for (c = 0; c < p->opt.ncolumns; c++)
-            if (!p->colmeta[c] && p->collen[c] == n - 2 &&
+        for (c = 0; m; c++, m >>= 1)
+            if ((m & 1u) && p->collen[c] == n - 2 &&
                 ddbs__same(p->opt.columns[c], (const char *)s + i + 1, n - 2)) {
                 p->col = (uint8_t)c;
                 break;
@@ -1971,6 +1991,12 @@ DDBS_API ddbs_result ddbs_parser_init(ddbs_parser *p, const ddbs_options *opt)
     }
     p->opt = *opt;
     p->sc.st = DDBS__S_BOM0;
+    if (opt->format == DDBS_FORMAT_CSV) {
+        size_t c;
+        for (c = 0; c < opt->ncolumns; c++)
+            if (!p->colmeta[c])
+                p->colhash[ddbs__colh(opt->columns[c], p->collen[c])] |= (uint64_t)1 << c;
+    }
     return DDBS_OK;
 }
 
