@@ -1214,6 +1214,8 @@ static int ddbs__mem_has(const char *h, size_t hn, const char *z)
     return 0;
 }
 
+/* ----------------------------------------------- emitters: a record's line ------------ */
+
 /* The prefix {"eventName":"..",... written at d, or only measured when d is NULL. */
 static size_t ddbs__prefix(const ddbs_parser *p, char *d, int item)
 {
@@ -1732,6 +1734,8 @@ static int ddbs__str_bytes(ddbs_parser *p, const unsigned char *s, size_t n, uin
     if ((f & DDBS__SF_OUT) && p->dst) return ddbs__put_in(p, s, n, at, err_at);
     return 0;
 }
+
+/* ------------------------------------------------------------- fast paths ------------ */
 
 /* Fast paths: a whole attribute name, or a whole scalar AttributeValue such as {"S":"x"},
    lying in this chunk with nothing unusual in it (escapes, non-ASCII, errors, no room) is
