@@ -72,6 +72,34 @@ static inline void run_report(void *user, ddbs_result rc, uint64_t offset, uint6
     r->reports++;
 }
 
+/* Feeds s[0..len) to p in pieces of `step` bytes (step > 0) or cut at cuts[0..ncuts), every
+   piece even after an error, then finishes. *rc gets the first error (or DDBS_OK) and
+   *error_offset its offset; *not_sticky is set if a later call changed the code or an offset. */
+static inline void run_feed(ddbs_parser *pp, const char *s, size_t len, size_t step,
+                            const size_t *cuts, size_t ncuts, ddbs_result *rc0,
+                            uint64_t *error_offset, int *not_sticky)
+{
+    size_t at = 0, k = 0;
+    while (at < len) {
+        size_t end = step ? (len - at < step ? len : at + step) : k < ncuts ? cuts[k++] : len;
+        uint64_t off_before = pp->offset;
+        ddbs_result rc = ddbs_parser_feed(pp, s + at, end - at);
+        if (*rc0 != DDBS_OK) {
+            /* sticky: the same code, and neither offset moves */
+            if (rc != *rc0 || pp->offset != off_before || pp->error_offset != *error_offset)
+                *not_sticky = 1;
+        } else if (rc != DDBS_OK) {
+            *rc0 = rc;
+            *error_offset = pp->error_offset;
+        }
+        at = end;
+    }
+    if (*rc0 == DDBS_OK)
+        *rc0 = ddbs_parser_finish(pp);
+    else if (ddbs_parser_finish(pp) != *rc0)
+        *not_sticky = 1;
+}
+
 /* Feeds in[0..len) in pieces: of `step` bytes each when step > 0, else cut at cuts[0..ncuts)
    (ascending, inside (0, len)). Every piece is fed even after an error, to check that the
    error stays. opt gives format, shape, flags, events and buf_size (0: RUN_DEFAULT_BUF);
@@ -84,7 +112,6 @@ static inline run run_pieces(const void *in, size_t len, const ddbs_options *opt
     ddbs_options o;
     ddbs_parser p;
     run r;
-    size_t at = 0, k = 0;
     char *buf;
     memset(&r, 0, sizeof r);
     o = *opt;
@@ -104,24 +131,7 @@ static inline run run_pieces(const void *in, size_t len, const ddbs_options *opt
         r.buf = NULL;
         return r;
     }
-    while (at < len) {
-        size_t end = step ? (len - at < step ? len : at + step) : k < ncuts ? cuts[k++] : len;
-        uint64_t off_before = p.offset;
-        ddbs_result rc = ddbs_parser_feed(&p, s + at, end - at);
-        if (r.rc != DDBS_OK) {
-            /* sticky: the same code, and neither offset moves */
-            if (rc != r.rc || p.offset != off_before || p.error_offset != r.error_offset)
-                r.not_sticky = 1;
-        } else if (rc != DDBS_OK) {
-            r.rc = rc;
-            r.error_offset = p.error_offset;
-        }
-        at = end;
-    }
-    if (r.rc == DDBS_OK)
-        r.rc = ddbs_parser_finish(&p);
-    else if (ddbs_parser_finish(&p) != r.rc)
-        r.not_sticky = 1;
+    run_feed(&p, s, len, step, cuts, ncuts, &r.rc, &r.error_offset, &r.not_sticky);
     if (r.rc != DDBS_OK && p.error != r.rc) r.not_sticky = 1;
     r.error_offset = p.error_offset;
     r.error_record = p.error_record;

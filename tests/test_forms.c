@@ -223,7 +223,6 @@ static frun fr_pieces(const char *in, size_t len, const ddbs_options *opt, int m
     ddbs_options o = *opt;
     ddbs_parser p;
     frun r;
-    size_t at = 0, k = 0;
     char *buf, *fhbuf = NULL;
     memset(&r, 0, sizeof r);
     r.mode = mode;
@@ -246,24 +245,7 @@ static frun fr_pieces(const char *in, size_t len, const ddbs_options *opt, int m
     memset(&p, 0xA5, sizeof p);  /* init must not rely on a zeroed struct */
     r.rc = ddbs_parser_init(&p, &o);
     cr_assert(r.rc == DDBS_OK, "init: %s", ddbs_strerror(r.rc));
-    while (at < len) {
-        size_t end = step ? (len - at < step ? len : at + step) : k < ncuts ? cuts[k++] : len;
-        uint64_t off_before = p.offset;
-        ddbs_result rc = ddbs_parser_feed(&p, in + at, end - at);
-        if (r.rc != DDBS_OK) {
-            /* sticky: the same code, and neither offset moves */
-            if (rc != r.rc || p.offset != off_before || p.error_offset != r.error_offset)
-                r.not_sticky = 1;
-        } else if (rc != DDBS_OK) {
-            r.rc = rc;
-            r.error_offset = p.error_offset;
-        }
-        at = end;
-    }
-    if (r.rc == DDBS_OK)
-        r.rc = ddbs_parser_finish(&p);
-    else if (ddbs_parser_finish(&p) != r.rc)
-        r.not_sticky = 1;
+    run_feed(&p, in, len, step, cuts, ncuts, &r.rc, &r.error_offset, &r.not_sticky);
     r.error_offset = p.error_offset;
     r.error_record = p.error_record;
     r.records_in = p.records_in;
