@@ -1760,6 +1760,32 @@ static size_t ddbs__scan_text(const unsigned char *s, size_t j, size_t n)
     }
 }
 
+/* As ddbs__scan_text, and steps over valid escapes too: for strings copied as written. */
+static size_t ddbs__scan_escaped(const unsigned char *s, size_t j, size_t n)
+{
+    for (;;) {
+        j = ddbs__scan_text(s, j, n);
+        if (j + 1 >= n || s[j] != '\\') return j;
+        switch (s[j + 1]) {
+        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+            j += 2;
+            break;
+        case 'u': {
+            unsigned k;
+            if (n - j < 6) return j;
+            for (k = 2; k < 6; k++) {
+                unsigned h = s[j + k] | 0x20u;
+                if (!((h >= '0' && h <= '9') || (h >= 'a' && h <= 'f'))) return j;
+            }
+            j += 6;
+            break;
+        }
+        default:
+            return j;
+        }
+    }
+}
+
 static size_t ddbs__ws_at(const unsigned char *s, size_t k, size_t len)
 {
     if (k >= len || s[k] > ' ') return k;  /* most often: no whitespace at all */
@@ -1771,7 +1797,8 @@ static size_t ddbs__ws_at(const unsigned char *s, size_t k, size_t len)
    ':', or 0. In CSV, a top-level name is matched with the columns instead of written. */
 static size_t ddbs__fast_key(ddbs_parser *p, const unsigned char *s, size_t i, size_t len)
 {
-    size_t j = ddbs__scan_text(s, i + 1, len), k, n;
+    int csv = p->opt.format == DDBS_FORMAT_CSV;  /* CSV compares names: no escapes there */
+    size_t j = csv ? ddbs__scan_text(s, i + 1, len) : ddbs__scan_escaped(s, i + 1, len), k, n;
     if (j >= len || s[j] != '"') return 0;
     k = ddbs__ws_at(s, j + 1, len);
     if (k >= len || s[k] != ':') return 0;
@@ -1824,7 +1851,9 @@ static size_t ddbs__fast_av(ddbs_parser *p, const unsigned char *s, size_t i, si
         uint8_t st = 0;
         if (s[k] != '"') return 0;
         v0 = k + 1;
-        v1 = ddbs__scan_text(s, v0, len);
+        /* S copied as written may keep its escapes; N, B and CSV cells may not */
+        v1 = tag == 0 && p->opt.format != DDBS_FORMAT_CSV ? ddbs__scan_escaped(s, v0, len) :
+                                                             ddbs__scan_text(s, v0, len);
         if (v1 >= len || s[v1] != '"') return 0;
         if (tag == 1) {
             for (j = 0; v0 + j < v1; j++)
