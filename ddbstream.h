@@ -105,7 +105,7 @@ typedef enum ddbs_shape {
 #define DDBS_F_SKIP_BAD           0x40u  /* on bad input: report, drop the document, go on */
 #define DDBS_F_PARSE_ONLY         0x80u  /* validate and count records, write nothing */
 #define DDBS_F_CRLF              0x100u  /* CSV: CRLF line ends instead of LF */
-#define DDBS_F_CSV_SAFE          0x200u  /* CSV: S and B cells starting = + - @ tab CR get a ' */
+#define DDBS_F_CSV_SAFE          0x200u  /* CSV: S, B, metadata cells starting = + - @ tab CR get a ' */
 #define DDBS_F_NO_HEADER         0x400u  /* CSV: no header row (the chunker writes its own) */
 
 /* CSV columns at most; a column is an attribute name of the item, or one of eventName,
@@ -738,17 +738,20 @@ static int ddbs__put1(ddbs_parser *p, char c)
     return ddbs__put(p, &c, 1);
 }
 
+/* Bytes the current destination still takes. */
+static size_t ddbs__room(const ddbs_parser *p)
+{
+    return p->dst == DDBS__D_LINE ? p->opt.buf_size - 2 - p->out_len :
+           (size_t)(ddbs__mcap[p->dst - DDBS__D_META] - p->mlen[p->dst - DDBS__D_META]);
+}
+
 /* Copies input bytes s[0..n) that start at stream offset at; on overflow the error offset is
    the first byte that did not fit, whatever the chunking. */
 static int ddbs__put_in(ddbs_parser *p, const unsigned char *s, size_t n, uint64_t at,
                         uint64_t *err_at)
 {
     int e = ddbs__put(p, (const char *)s, n);
-    if (e) {
-        size_t room = p->dst == DDBS__D_LINE ? p->opt.buf_size - 2 - p->out_len :
-                      (size_t)(ddbs__mcap[p->dst - DDBS__D_META] - p->mlen[p->dst - DDBS__D_META]);
-        *err_at = at + room;
-    }
+    if (e) *err_at = at + ddbs__room(p);
     return e;
 }
 
@@ -1387,7 +1390,7 @@ static int ddbs__csv_row(ddbs_parser *p, size_t *start, size_t *end)
             if (n >= 2 && v[0] == '"') { v++; n -= 2; }  /* a time written as a string */
             n = ddbs__unescape(v, n, p->scratch);
             v = p->scratch;
-            guard = m != DDBS__M_TIME;
+            guard = 1;  /* a time written as a string could start like a formula too */
         } else if (p->seg_beg[k] && p->cell[k][c][1]) {
             v = p->opt.buf + p->cell[k][c][0];
             n = p->cell[k][c][1] - p->cell[k][c][0];
@@ -1692,7 +1695,7 @@ static int ddbs__str_bytes(ddbs_parser *p, const unsigned char *s, size_t n, uin
                            uint64_t *err_at)
 {
     unsigned f = p->sc.sflags;
-    size_t i;
+    size_t i, n0 = n;
     if (f == (DDBS__SF_OUT | DDBS__SF_QUOTE) || f == (DDBS__SF_OUT | DDBS__SF_QUOTE | DDBS__SF_KEY))
         return p->dst ? ddbs__put_in(p, s, n, at, err_at) : 0;  /* the common case: a copy */
     if (f == DDBS__SF_RID) {
@@ -1709,6 +1712,12 @@ static int ddbs__str_bytes(ddbs_parser *p, const unsigned char *s, size_t n, uin
         DDBS_MEMCPY(p->sc.tok + p->sc.toklen, s, m);
         p->sc.toklen = (uint8_t)(p->sc.toklen + m);
         if (n > room) p->sc.toklen = DDBS__TOK_CAP;  /* too long to be a key we know */
+    }
+    if ((f & (DDBS__SF_NUM | DDBS__SF_B64)) && (f & DDBS__SF_OUT) && p->dst) {
+        /* each byte is checked, then copied: past the first byte that does not fit, the
+           overflow comes first, as it would fed byte by byte */
+        size_t room = ddbs__room(p);
+        if (n > room) n = room + 1;
     }
     if (f & DDBS__SF_NUM) {
         for (i = 0; i < n; i++) {
@@ -1731,7 +1740,7 @@ static int ddbs__str_bytes(ddbs_parser *p, const unsigned char *s, size_t n, uin
         if (n && p->sc.hisur && (e = ddbs__text_unit(p, DDBS__NO_UNIT, at, err_at)) != 0) return e;
         if (f & DDBS__SF_MATCH) ddbs__match(p, s, n);
     }
-    if ((f & DDBS__SF_OUT) && p->dst) return ddbs__put_in(p, s, n, at, err_at);
+    if ((f & DDBS__SF_OUT) && p->dst) return ddbs__put_in(p, s, n0, at, err_at);
     return 0;
 }
 

@@ -38,7 +38,7 @@ static const char usage[] =
     "                        eventID, SequenceNumber, ApproximateCreationDateTime; a CSV\n"
     "                        record: quote a name holding a comma, \"a,b\"\n"
     "  --crlf                CSV: CRLF line ends\n"
-    "  --csv-safe            CSV: put ' before S/B cells starting with = + - @ tab CR\n"
+    "  --csv-safe            CSV: put ' before S, B, metadata cells starting = + - @ tab CR\n"
     "  --table T             batchwrite: the table to write to\n"
     "  --as delete           batchwrite: every record becomes a DeleteRequest of its Keys\n"
     "  --firehose-response   answer a Firehose transformation event: one JSON response with\n"

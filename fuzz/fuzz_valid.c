@@ -4,7 +4,7 @@
      documented order; every ddbs_record.image a valid object.
    - CSV: the whole output and each row alone are RFC 4180 with ncolumns fields, quoted iff
      needed; the header names the columns; valid UTF-8; CSV_SAFE leaves no cell starting like
-     a formula (the time column aside: the flag covers S, B and the text metadata).
+     a formula (the flag covers S, B and every metadata column).
    - DDB record shape: each typed image, parsed again as a record, gives exactly the plain
      image of an NDJSON run (typed output is valid DynamoDB JSON and means the same).
    - DDB record shape: BatchWriteItem bodies are valid JSON within buf_size. */
@@ -58,7 +58,6 @@ static void image_hook(fz_run *r, const ddbs_record *rec)
 typedef struct csv_ctx {
     const ddbs_options *o;
     int header;          /* the rows being checked are the header */
-    size_t time_col;     /* the ApproximateCreationDateTime column, or SIZE_MAX */
 } csv_ctx;
 
 static void csv_field(void *user, size_t row, size_t col, const char *v, size_t n)
@@ -70,7 +69,7 @@ static void csv_field(void *user, size_t row, size_t col, const char *v, size_t 
                  "the header names the columns");
         return;
     }
-    if ((x->o->flags & DDBS_F_CSV_SAFE) && n && col != x->time_col) {
+    if ((x->o->flags & DDBS_F_CSV_SAFE) && n) {
         size_t i = 0;
         FZ_CHECK(v[0] != '=' && v[0] != '+' && v[0] != '@' && v[0] != '\t' && v[0] != '\r',
                  "CSV_SAFE: no cell starts like a formula");
@@ -85,13 +84,10 @@ static void check_csv(const fz_run *r, const ddbs_options *o)
     csv_ctx x;
     csv_info info;
     char *tmp = (char *)malloc(r->out.n + 1);
-    size_t i, err, c;
+    size_t i, err;
     int crlf = (o->flags & DDBS_F_CRLF) != 0;
     if (!tmp) abort();
     x.o = o;
-    x.time_col = (size_t)-1;
-    for (c = 0; c < o->ncolumns; c++)
-        if (!strcmp(o->columns[c], "ApproximateCreationDateTime")) x.time_col = c;
     /* the whole output, then each piece alone: exactly one row each */
     x.header = 0;
     if (!csv_check(r->out.p, r->out.n, o->ncolumns, crlf, tmp, NULL, NULL, &info)) {
