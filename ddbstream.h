@@ -1783,8 +1783,8 @@ static size_t ddbs__scan_escaped(const unsigned char *s, size_t j, size_t n)
             unsigned k;
             if (n - j < 6) return j;
             for (k = 2; k < 6; k++) {
-                unsigned h = s[j + k] | 0x20u;
-                if (!((h >= '0' && h <= '9') || (h >= 'a' && h <= 'f'))) return j;
+                unsigned h = s[j + k], l = h | 0x20u;  /* l: a letter in lower case */
+                if (!((h >= '0' && h <= '9') || (l >= 'a' && l <= 'f'))) return j;
             }
             j += 6;
             break;
