@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs the fuzz targets; called by fuzz/Makefile.inc.
 #   fuzz/run.sh fuzz   BINDIR SECONDS TARGET...   libFuzzer, SECONDS each, one job, in turn
+#                                                  (with FUZZ_RUNS=N: N runs from seed 1 each,
+#                                                  SECONDS at most: reproducible, for CI)
 #   fuzz/run.sh replay BINDIR 0 TARGET...         replay_<target> over seeds and regressions
 # Fuzz mode prints, per target, CPU seconds, executions and exec/s, and fails if any target
 # crashed (the input is left in build/fuzz-crashes/<target>/; minimize it with
@@ -32,7 +34,13 @@ for t in "$@"; do
     echo "== fuzz $t for ${seconds}s (log: $log)"
     # the first corpus directory is the one libFuzzer adds to; the others only seed it
     TIMEFORMAT='%U %S'
-    cpu=$( { time "$bindir/fuzz_$t" -max_total_time="$seconds" -max_len=65536 -timeout=20 \
+    # FUZZ_RUNS=N: N inputs from seed 1, the same run everywhere (CI); else SECONDS of fuzzing
+    if [ -n "${FUZZ_RUNS:-}" ]; then
+        limit=(-runs="$FUZZ_RUNS" -seed=1 -max_total_time="$seconds")
+    else
+        limit=(-max_total_time="$seconds")
+    fi
+    cpu=$( { time "$bindir/fuzz_$t" "${limit[@]}" -max_len=65536 -timeout=20 \
                 -dict=fuzz/ddbs.dict -print_final_stats=1 -artifact_prefix="$crashes/" \
                 "${dirs[@]}" > "$log" 2>&1; echo "rc=$?" >> "$log"; } 2>&1 )
     rc=$(sed -n 's/^rc=//p' "$log" | tail -1)
