@@ -1746,10 +1746,44 @@ static int ddbs__str_bytes(ddbs_parser *p, const unsigned char *s, size_t n, uin
 
 /* ------------------------------------------------------------- fast paths ------------ */
 
-/* Fast paths: a whole attribute name, or a whole scalar AttributeValue such as {"S":"x"},
-   lying in this chunk with nothing unusual in it (escapes, non-ASCII, errors, no room) is
-   handled in one go. Each writes exactly what the state machine would, or nothing and
-   returns 0 so the state machine takes over: results never depend on which path ran. */
+/* Fast paths: attribute names, scalar AttributeValues such as {"S":"x"}, and the maps and
+   lists around them, lying in this chunk with nothing unusual in them (escapes where they
+   would need decoding, errors, no room) are handled in one go. Each writes exactly what the
+   state machine would, or nothing and hands over to it: results never depend on which path
+   ran. */
+
+#if defined(__GNUC__) || defined(__clang__)
+#define DDBS__CTZ(m) ((unsigned)__builtin_ctz(m))
+#endif
+
+/* 4 bytes as a little-endian number, the same value on every target (one load on most). */
+#define DDBS__LE4(a, b, c, d) \
+    ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
+static uint32_t ddbs__ld4(const unsigned char *s) { return DDBS__LE4(s[0], s[1], s[2], s[3]); }
+
+/* Whitespace, tested inline: compact input has none and pretty input one space after ':'. */
+static size_t ddbs__ws_at(const unsigned char *s, size_t k, size_t len)
+{
+    if (s[k] == ' ' && (k + 1 == len || s[k + 1] > ' ')) return k + 1;  /* ": " */
+    return ddbs__is_ws(s[k]) ? ddbs__skip_ws(s, k, len) : k;
+}
+#define DDBS__WS(s, k, len) ((k) < (len) && (s)[k] <= ' ' ? ddbs__ws_at(s, k, len) : (k))
+
+/* As ddbs__scan_str, with its first 16 bytes inline: most names and values are short. */
+static size_t ddbs__scan_short(const unsigned char *s, size_t j, size_t n)
+{
+#if defined(DDBS__SSE2) && defined(DDBS__CTZ)
+    if (n - j >= 16) {
+        const __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + j));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+            _mm_cmplt_epi8(x, _mm_set1_epi8(0x20))));
+        if (m) return j + DDBS__CTZ(m);
+        j += 16;
+    }
+#endif
+    return ddbs__scan_str(s, j, n);
+}
 
 /* As ddbs__scan_str, but steps over whole, valid UTF-8 sequences: a string with non-ASCII
    text stays on the fast path; anything doubtful stops the scan there. */
@@ -1759,7 +1793,7 @@ static size_t ddbs__scan_text(const unsigned char *s, size_t j, size_t n)
         uint8_t lo, hi;
         int need;
         size_t k;
-        j = ddbs__scan_str(s, j, n);
+        j = ddbs__scan_short(s, j, n);
         if (j == n || s[j] < 0x80) return j;
         need = ddbs__u8lead(s[j], &lo, &hi);
         if (need < 0 || n - j <= (size_t)need) return j;
@@ -1795,24 +1829,111 @@ static size_t ddbs__scan_escaped(const unsigned char *s, size_t j, size_t n)
     }
 }
 
-static size_t ddbs__ws_at(const unsigned char *s, size_t k, size_t len)
+/* The JSON number grammar over s[j..e), as the number table would judge it. */
+static int ddbs__is_number(const unsigned char *s, size_t j, size_t e)
 {
-    if (k >= len || s[k] > ' ') return k;  /* most often: no whitespace at all */
-    if (s[k] == ' ' && (k + 1 == len || s[k + 1] > ' ')) return k + 1;  /* ": " */
-    return ddbs__is_ws(s[k]) ? ddbs__skip_ws(s, k, len) : k;
+    size_t d;
+    if (j < e && s[j] == '-') j++;
+    for (d = j; j < e && (unsigned)(s[j] - '0') < 10u; j++) {}
+    if (j == d || (s[d] == '0' && j - d > 1)) return 0;
+    if (j < e && s[j] == '.') {
+        for (d = ++j; j < e && (unsigned)(s[j] - '0') < 10u; j++) {}
+        if (j == d) return 0;
+    }
+    if (j < e && (s[j] | 0x20u) == 'e') {
+        if (++j < e && (s[j] == '+' || s[j] == '-')) j++;
+        for (d = j; j < e && (unsigned)(s[j] - '0') < 10u; j++) {}
+        if (j == d) return 0;
+    }
+    return j == e;
 }
+
+/* Base64 as ddbs__b64_step would accept it whole: digits, then at most two '='. */
+static int ddbs__is_base64(const unsigned char *s, size_t j, size_t e)
+{
+    size_t j0 = j;
+    uint8_t st;
+#ifdef DDBS__SSE2
+    while (e - j >= 16) {  /* 16 digits at a time: A-Z a-z 0-9 + / */
+        const __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + j));
+        const __m128i l = _mm_or_si128(x, _mm_set1_epi8(0x20));  /* letters in lower case */
+        __m128i ok = _mm_and_si128(_mm_cmpgt_epi8(l, _mm_set1_epi8('a' - 1)),
+                                   _mm_cmplt_epi8(l, _mm_set1_epi8('z' + 1)));
+        ok = _mm_or_si128(ok, _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
+                                            _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1))));
+        ok = _mm_or_si128(ok, _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('+')),
+                                           _mm_cmpeq_epi8(x, _mm_set1_epi8('/'))));
+        if (_mm_movemask_epi8(ok) != 0xFFFF) break;
+        j += 16;
+    }
+#endif
+    while (j < e && (ddbs__cls[s[j]] & 8u)) j++;
+    st = (uint8_t)((j - j0) & 3u);
+    for (; j < e; j++)
+        if (ddbs__b64_step(&st, s[j])) return 0;
+    return st == 0 || st == 5;
+}
+
+/* Short copies into the line: 16-byte blocks when both sides have room for whole blocks,
+   else memcpy. d has dn bytes of room from it, s has sn readable bytes. */
+static void ddbs__copy(char *d, const unsigned char *s, size_t n, size_t dn, size_t sn)
+{
+#ifdef DDBS__SSE2
+    if (n <= 32 && dn >= 32 && sn >= 32) {
+        _mm_storeu_si128((__m128i *)(void *)d, _mm_loadu_si128((const __m128i *)(const void *)s));
+        _mm_storeu_si128((__m128i *)(void *)(d + 16),
+                         _mm_loadu_si128((const __m128i *)(const void *)(s + 16)));
+        return;
+    }
+#else
+    (void)dn; (void)sn;
+#endif
+    DDBS_MEMCPY(d, s, n);
+}
+
+/* A type tag at s[t] ('"', with 8 bytes there) followed by ':': its index (ddbs__tag) with
+   *after past the ':', or 10 when it is not written that plainly. */
+static unsigned ddbs__tag_at(const unsigned char *s, size_t t, size_t *after)
+{
+    unsigned tag;
+    switch (ddbs__ld4(s + t)) {
+    case DDBS__LE4('"', 'S', '"', ':'): tag = 0; break;
+    case DDBS__LE4('"', 'N', '"', ':'): tag = 1; break;
+    case DDBS__LE4('"', 'B', '"', ':'): tag = 2; break;
+    case DDBS__LE4('"', 'M', '"', ':'): tag = 5; break;
+    case DDBS__LE4('"', 'L', '"', ':'): tag = 6; break;
+    case DDBS__LE4('"', 'B', 'O', 'O'):
+        if (s[t + 4] != 'L' || s[t + 5] != '"' || s[t + 6] != ':') return 10;
+        *after = t + 7;
+        return 3;
+    case DDBS__LE4('"', 'N', 'U', 'L'):
+        if (s[t + 4] != 'L' || s[t + 5] != '"' || s[t + 6] != ':') return 10;
+        *after = t + 7;
+        return 4;
+    default:
+        return 10;
+    }
+    *after = t + 4;
+    return tag;
+}
+
+/* Is the value starting now a whole CSV cell (a top-level attribute of an image)? */
+#define DDBS__CELL(p) ((p)->opt.format == DDBS_FORMAT_CSV && ddbs__top(p) == DDBS__R_IMAGE)
 
 /* s[i] is the '"' of a key in an image or map: returns where its value starts, after the
    ':', or 0. In CSV, a top-level name is matched with the columns instead of written. */
 static size_t ddbs__fast_key(ddbs_parser *p, const unsigned char *s, size_t i, size_t len)
 {
-    int csv = p->opt.format == DDBS_FORMAT_CSV;  /* CSV compares names: no escapes there */
-    size_t j = csv ? ddbs__scan_text(s, i + 1, len) : ddbs__scan_escaped(s, i + 1, len), k, n;
+    int cell = DDBS__CELL(p);  /* CSV compares names: no escapes there */
+    size_t j = ddbs__scan_short(s, i + 1, len), k, n;
+    if (j < len && s[j] != '"')
+        j = cell ? ddbs__scan_text(s, j, len) : ddbs__scan_escaped(s, j, len);
     if (j >= len || s[j] != '"') return 0;
-    k = ddbs__ws_at(s, j + 1, len);
+    k = j + 1;
+    k = DDBS__WS(s, k, len);
     if (k >= len || s[k] != ':') return 0;
     n = j + 1 - i;  /* the name with its quotes */
-    if (p->opt.format == DDBS_FORMAT_CSV && ddbs__top(p) == DDBS__R_IMAGE) {
+    if (cell) {
         /* no escapes: the name as written is the name; the first column equal to it */
         unsigned c;
         uint64_t m = p->colhash[ddbs__colh((const char *)s + i + 1, n - 2)];
@@ -1827,8 +1948,9 @@ static size_t ddbs__fast_key(ddbs_parser *p, const unsigned char *s, size_t i, s
         return k + 1;
     }
     if (p->dst) {
-        if (n + 1 > p->opt.buf_size - 2 - p->out_len) return 0;
-        DDBS_MEMCPY(p->opt.buf + p->out_len, s + i, n);
+        size_t room = p->opt.buf_size - 2 - p->out_len;
+        if (n + 1 > room) return 0;
+        ddbs__copy(p->opt.buf + p->out_len, s + i, n, room, len - i);
         p->out_len += n;
         p->opt.buf[p->out_len++] = ':';
     }
@@ -1836,45 +1958,47 @@ static size_t ddbs__fast_key(ddbs_parser *p, const unsigned char *s, size_t i, s
     return k + 1;
 }
 
-/* s[i] is the '{' of an AttributeValue (NDJSON, typed): returns the index after its '}' if
-   it was S, N, B, BOOL or NULL and all here, else 0. */
-static size_t ddbs__fast_av(ddbs_parser *p, const unsigned char *s, size_t i, size_t len)
+/* s[i] is the '{' of an AttributeValue: returns the index after its '}' if it was S, N, B,
+   BOOL or NULL and all here, else 0: then *tagp is the tag seen (10: none) and, for M and L,
+   *colon is where the value starts, past the ':'. */
+static size_t ddbs__fast_av(ddbs_parser *p, const unsigned char *s, size_t i, size_t len,
+                            unsigned *tagp, size_t *colon)
 {
     static const char *const lit[3] = { "true", "false", "null" };
-    size_t k, t0, v0, v1, n, q;
+    size_t k, v0, v1, n, q, room;
     unsigned tag, j, typed = p->opt.format == DDBS_FORMAT_DDB, ln = 0;
     const char *l = NULL;
     char *d;
+    *tagp = 10;
     if (p->sc.depth >= DDBS_MAX_DEPTH) return 0;
-    k = ddbs__ws_at(s, i + 1, len);
+    k = i + 1;
+    k = DDBS__WS(s, k, len);
     if (k >= len || s[k] != '"') return 0;
-    t0 = ++k;
-    while (k < len && k - t0 < 5 && s[k] >= 'A' && s[k] <= 'Z') k++;
-    if (k >= len || s[k] != '"' || (tag = ddbs__tag((const char *)s + t0, (unsigned)(k - t0))) > 4)
-        return 0;
-    k = ddbs__ws_at(s, k + 1, len);
-    if (k >= len || s[k] != ':') return 0;
-    k = ddbs__ws_at(s, k + 1, len);
+    if (len - k < 8 || (tag = ddbs__tag_at(s, k, &k)) == 10) {
+        /* near the end of the chunk, or written with spaces: byte by byte */
+        size_t t0 = ++k;
+        while (k < len && k - t0 < 5 && s[k] >= 'A' && s[k] <= 'Z') k++;
+        if (k >= len || s[k] != '"' || (tag = ddbs__tag((const char *)s + t0, (unsigned)(k - t0))) == 10)
+            return 0;
+        k++;
+        k = DDBS__WS(s, k, len);
+        if (k >= len || s[k] != ':') return 0;
+        k++;
+    }
+    *tagp = tag;
+    *colon = k;
+    if (tag > 4) return 0;
+    k = DDBS__WS(s, k, len);
     if (k >= len) return 0;
     if (tag <= 2) {  /* S, N, B: a plain string */
-        uint8_t st = 0;
         if (s[k] != '"') return 0;
         v0 = k + 1;
-        /* S copied as written may keep its escapes; N, B and CSV cells may not */
-        v1 = tag == 0 && p->opt.format != DDBS_FORMAT_CSV ? ddbs__scan_escaped(s, v0, len) :
-                                                             ddbs__scan_text(s, v0, len);
+        v1 = ddbs__scan_short(s, v0, len);
+        if (v1 < len && s[v1] != '"' && tag == 0)  /* S copied as written may keep escapes */
+            v1 = DDBS__CELL(p) ? ddbs__scan_text(s, v1, len) : ddbs__scan_escaped(s, v1, len);
         if (v1 >= len || s[v1] != '"') return 0;
-        if (tag == 1) {
-            for (j = 0; v0 + j < v1; j++)
-                if ((st = ddbs__numtab[st][ddbs__numcls(s[v0 + j])]) == 0xFF) return 0;
-            if (!DDBS__NUM_ACCEPTS(st)) return 0;
-        } else if (tag == 2) {
-            for (j = 0; v0 + j < v1 && (ddbs__cls[s[v0 + j]] & 8u); j++) {}
-            st = (uint8_t)(j & 3u);
-            for (; v0 + j < v1; j++)
-                if (ddbs__b64_step(&st, s[v0 + j])) return 0;
-            if (st != 0 && st != 5) return 0;
-        }
+        if (tag == 1 ? !ddbs__is_number(s, v0, v1) : tag == 2 && !ddbs__is_base64(s, v0, v1))
+            return 0;
         k = v1 + 1;
     } else {  /* BOOL true/false, NULL true */
         for (j = 0; j < (tag == 3 ? 2u : 1u) && !l; j++) {
@@ -1888,13 +2012,14 @@ static size_t ddbs__fast_av(ddbs_parser *p, const unsigned char *s, size_t i, si
         k = v1;
         if (tag == 4 && !typed) { l = lit[2]; ln = 4; }  /* NULL comes out as null */
     }
-    k = ddbs__ws_at(s, k, len);
+    k = DDBS__WS(s, k, len);
     if (k >= len || s[k] != '}') return 0;
-    if (p->opt.format == DDBS_FORMAT_CSV) {  /* a cell: unquoted text, NULL empty */
+    room = p->opt.buf_size - 2 - p->out_len;
+    if (DDBS__CELL(p)) {  /* a cell: unquoted text, NULL empty */
         if (!p->imgwant || p->col >= DDBS_MAX_COLUMNS) return k + 1;
         if (tag == 4) l = "", ln = 0;
         n = tag <= 2 ? v1 - v0 : ln;
-        if (n > p->opt.buf_size - 2 - p->out_len) return 0;
+        if (n > room) return 0;
         p->cell[p->img][p->col][0] = (uint32_t)p->out_len;
         DDBS_MEMCPY(p->opt.buf + p->out_len, tag <= 2 ? (const char *)s + v0 : l, n);
         p->out_len += n;
@@ -1906,7 +2031,7 @@ static size_t ddbs__fast_av(ddbs_parser *p, const unsigned char *s, size_t i, si
     /* what the state machine writes: typed {"TAG":value}, plain the value alone */
     q = tag <= 2 && (typed || tag != 1 || (p->opt.flags & DDBS_F_NUMBERS_AS_STRINGS));
     n = (tag <= 2 ? v1 - v0 : ln) + (q ? 2u : 0u) + (typed ? (tag >= 3 ? 9u : 6u) : 0u);  /* {"TAG":} */
-    if (n > p->opt.buf_size - 2 - p->out_len) return 0;
+    if (n > room) return 0;
     d = p->opt.buf + p->out_len;
     if (typed) {
         static const char *const tags[5] = { "S", "N", "B", "BOOL", "NULL" };
@@ -1919,8 +2044,13 @@ static size_t ddbs__fast_av(ddbs_parser *p, const unsigned char *s, size_t i, si
         *d++ = ':';
     }
     if (q) *d++ = '"';
-    if (tag <= 2) { DDBS_MEMCPY(d, s + v0, v1 - v0); d += v1 - v0; }
-    else { DDBS_MEMCPY(d, l, ln); d += ln; }
+    if (tag <= 2) {
+        ddbs__copy(d, s + v0, v1 - v0, room - (size_t)(d - (p->opt.buf + p->out_len)), len - v0);
+        d += v1 - v0;
+    } else {
+        DDBS_MEMCPY(d, l, ln);
+        d += ln;
+    }
     if (q) *d++ = '"';
     if (typed) *d++ = '}';
     DDBS_ASSERT((size_t)(d - p->opt.buf) - p->out_len == n);
@@ -1928,24 +2058,80 @@ static size_t ddbs__fast_av(ddbs_parser *p, const unsigned char *s, size_t i, si
     return k + 1;
 }
 
-/* s[i] is the '"' of a key in an image or map: members name:{scalar} are taken one after
-   another while they are simple. Returns where the state machine goes on, in state *st. */
-static size_t ddbs__fast_members(ddbs_parser *p, const unsigned char *s, size_t i, size_t len,
-                                 uint8_t *st)
+/* Attribute values in one loop: the members of images and maps and the elements of lists,
+   with maps and lists opened and closed here as the state machine would. Starts at the '"'
+   of a member's name (at_value 0) or at the '{' of an AttributeValue (at_value 1, with
+   p->sc.next == DDBS__R_AV). Returns where the state machine goes on, in state *st. */
+static size_t ddbs__fast_tree(ddbs_parser *p, const unsigned char *s, size_t i, size_t len,
+                              uint8_t *st, int at_value)
 {
+    size_t k = i, v, w;
+    unsigned tag, raw;
+    uint64_t at;
+    if (at_value) goto value;
     for (;;) {
-        size_t k = ddbs__fast_key(p, s, i, len), v;
-        if (!k) { *st = DDBS__S_KEY; return i; }       /* the state machine reads the key */
-        k = ddbs__ws_at(s, k, len);
-        if (k >= len || s[k] != '{' || !(v = ddbs__fast_av(p, s, k, len))) {
-            *st = DDBS__S_VALUE;                       /* ... or the value */
-            return k;
+        /* s[i] == '"': a name in the image or map on top */
+        if (!(k = ddbs__fast_key(p, s, i, len))) { *st = DDBS__S_KEY; return i; }
+        k = DDBS__WS(s, k, len);
+        if (k >= len || s[k] != '{') { *st = DDBS__S_VALUE; return k; }
+    value:  /* s[k] == '{' of an AttributeValue */
+        if (!(v = ddbs__fast_av(p, s, k, len, &tag, &w))) {
+            /* {"M":{ or {"L":[ opens here when the state machine could not fail on it */
+            if ((tag != 5 && tag != 6) || p->sc.depth + 3 > DDBS_MAX_DEPTH ||
+                p->opt.buf_size - 2 - p->out_len < 8)
+                { *st = DDBS__S_VALUE; return k; }
+            w = DDBS__WS(s, w, len);
+            if (w >= len || s[w] != (tag == 5 ? '{' : '[')) { *st = DDBS__S_VALUE; return k; }
+            if (ddbs__begin(p, '{')) { *st = DDBS__S_VALUE; return k; }  /* cannot fail here */
+            p->sc.stack[p->sc.depth - 1] = DDBS__R_AV_DONE;  /* as ddbs__key_end does */
+            p->ctype = (uint8_t)tag;
+            if (p->opt.format == DDBS_FORMAT_DDB)
+                (void)ddbs__put(p, tag == 5 ? "\"M\":" : "\"L\":", 4);
+            p->sc.next = (uint8_t)(tag == 5 ? DDBS__R_MAP : DDBS__R_LIST);
+            (void)ddbs__begin(p, s[w]);
+            v = w + 1;
+            v = DDBS__WS(s, v, len);
+            if (v >= len) { *st = tag == 5 ? DDBS__S_OBJ_FIRST : DDBS__S_ARR_FIRST; return v; }
+            if (tag == 5 && s[v] == '"') { i = v; continue; }
+            if (tag == 6 && s[v] == '{') { p->sc.next = DDBS__R_AV; k = v; goto value; }
+            if (s[v] != (tag == 5 ? '}' : ']')) {
+                *st = tag == 5 ? DDBS__S_OBJ_FIRST : DDBS__S_ARR_FIRST;
+                return v;
+            }
+            goto close;  /* {} or [] */
         }
-        v = ddbs__ws_at(s, v, len);
-        if (v >= len || s[v] != ',') { *st = DDBS__S_AFTER; return v; }
-        if (p->dst && ddbs__put1(p, ',')) { *st = DDBS__S_AFTER; return v; }  /* retold there */
-        i = ddbs__ws_at(s, v + 1, len);
-        if (i >= len || s[i] != '"') { *st = DDBS__S_KEY; return i; }
+    after:  /* v: after a value in the container on top */
+        v = DDBS__WS(s, v, len);
+        if (v >= len) { *st = DDBS__S_AFTER; return v; }
+        raw = p->sc.stack[p->sc.depth - 1];
+        if (s[v] == ',') {
+            if (p->dst && ddbs__put1(p, ',')) { *st = DDBS__S_AFTER; return v; }  /* retold there */
+            i = v + 1;
+            i = DDBS__WS(s, i, len);
+            if (raw & DDBS__ARR) {  /* a list: the next element */
+                p->sc.next = DDBS__R_AV;
+                if (i < len && s[i] == '{') { k = i; goto value; }
+                *st = DDBS__S_VALUE;
+                return i;
+            }
+            if (i >= len || s[i] != '"') { *st = DDBS__S_KEY; return i; }
+            continue;
+        }
+        if ((raw & 0x7Fu) != DDBS__R_MAP && (raw & 0x7Fu) != DDBS__R_LIST) {
+            *st = DDBS__S_AFTER;  /* the end of an image, or an error: the state machine's */
+            return v;
+        }
+    close:  /* s[v] closes the map or list on top, then its AttributeValue's '}' must come */
+        if ((s[v] == ']') != ((p->sc.stack[p->sc.depth - 1] & DDBS__ARR) != 0) ||
+            (p->dst == DDBS__D_LINE && p->opt.buf_size - 2 - p->out_len < 2))
+            { *st = DDBS__S_AFTER; return v; }
+        (void)ddbs__close(p, s[v], &at);  /* writes the bracket; cannot fail with room */
+        k = v + 1;
+        k = DDBS__WS(s, k, len);
+        if (k >= len || s[k] != '}') { *st = DDBS__S_AFTER; return v + 1; }
+        (void)ddbs__close(p, '}', &at);  /* the AttributeValue: a CSV cell ends, typed '}' */
+        v = k + 1;
+        goto after;
     }
 }
 
@@ -2103,10 +2289,9 @@ static int ddbs__run(ddbs_parser *p, const unsigned char *s, size_t *pos, size_t
             }
             if (c == '}' && p->sc.st == DDBS__S_OBJ_FIRST) goto close;
             if (c != '"') { e = DDBS_E_SYNTAX; at = base + i; goto fail; }
-            if (ddbs__top(p) == DDBS__R_IMAGE ||
-                (ddbs__top(p) == DDBS__R_MAP && p->opt.format != DDBS_FORMAT_CSV)) {
+            if (ddbs__top(p) == DDBS__R_IMAGE || ddbs__top(p) == DDBS__R_MAP) {
                 uint8_t st;
-                size_t k = ddbs__fast_members(p, s, i, len, &st);
+                size_t k = ddbs__fast_tree(p, s, i, len, &st, 0);
                 if (k != i || st != DDBS__S_KEY) {
                     i = k;
                     p->sc.st = st;
@@ -2148,12 +2333,12 @@ static int ddbs__run(ddbs_parser *p, const unsigned char *s, size_t *pos, size_t
             p->sc.tok_off = at = base + i;
             switch (c) {
             case '{':
-                if (p->sc.next == DDBS__R_AV &&
-                    (p->opt.format != DDBS_FORMAT_CSV || ddbs__top(p) == DDBS__R_IMAGE)) {
-                    size_t k = ddbs__fast_av(p, s, i, len);
-                    if (k) {
+                if (p->sc.next == DDBS__R_AV) {
+                    uint8_t st;
+                    size_t k = ddbs__fast_tree(p, s, i, len, &st, 1);
+                    if (k != i || st != DDBS__S_VALUE) {
                         i = k;
-                        p->sc.st = DDBS__S_AFTER;
+                        p->sc.st = st;
                         continue;
                     }
                 }
