@@ -2299,6 +2299,24 @@ static int ddbs__run(ddbs_parser *p, const unsigned char *s, size_t *pos, size_t
                 }
             }
             p->sc.tok_off = base + i;
+            if (ddbs__top(p) != DDBS__R_IMAGE && ddbs__top(p) != DDBS__R_MAP &&
+                ddbs__top(p) != DDBS__R_RAW && ddbs__top(p) != DDBS__R_UIDOBJ &&
+                ddbs__top(p) != DDBS__R_AV_DONE) {
+                /* a plain envelope key or type tag, whole here: matched without the string
+                   states (their work for it: only a copy into tok) */
+                size_t j = ddbs__scan_short(s, i + 1, len);
+                if (j < len && s[j] == '"' && j - i - 1 <= DDBS__TOK_CAP) {
+                    p->sc.sflags = DDBS__SF_KEY | DDBS__SF_CAP | DDBS__SF_DECODE;
+                    p->sc.toklen = (uint8_t)(j - i - 1);
+                    DDBS_MEMCPY(p->sc.tok, s + i + 1, j - i - 1);
+                    i = j + 1;
+                    if ((e = ddbs__key_end(p)) != 0) { at = p->sc.tok_off; goto fail; }
+                    j = DDBS__WS(s, i, len);
+                    if (j < len && s[j] == ':') { i = j + 1; p->sc.st = DDBS__S_VALUE; }
+                    else p->sc.st = DDBS__S_COLON;
+                    continue;
+                }
+            }
             if ((e = ddbs__key_begin(p)) != 0 ||
                 ((p->sc.sflags & DDBS__SF_QUOTE) && p->dst && (e = ddbs__put1(p, '"')) != 0)) {
                 at = base + i;
@@ -2353,6 +2371,25 @@ static int ddbs__run(ddbs_parser *p, const unsigned char *s, size_t *pos, size_t
                 if ((e = ddbs__begin(p, '"')) != 0 ||
                     ((p->sc.sflags & DDBS__SF_QUOTE) && p->dst && (e = ddbs__put1(p, '"')) != 0))
                     goto fail;
+                if ((p->sc.sflags & ~(unsigned)(DDBS__SF_OUT | DDBS__SF_QUOTE)) == 0 &&
+                    p->sc.next != DDBS__R_KDATA) {
+                    /* a plain string, whole here, copied as written or only checked */
+                    size_t j = ddbs__scan_short(s, i + 1, len);
+                    if (j < len && s[j] != '"') j = ddbs__scan_escaped(s, j, len);
+                    if (j < len && s[j] == '"' &&
+                        (!(p->sc.sflags & DDBS__SF_OUT) || !p->dst || j - i - 1 <= ddbs__room(p))) {
+                        if ((p->sc.sflags & DDBS__SF_OUT) && p->dst)
+                            (void)ddbs__put(p, (const char *)s + i + 1, j - i - 1);
+                        i = j + 1;
+                        at = base + j;
+                        if ((e = ddbs__str_end(p)) != 0) {
+                            if (e == DDBS_E_SCHEMA) at = p->sc.tok_off;
+                            goto fail;
+                        }
+                        p->sc.st = DDBS__S_AFTER;
+                        continue;
+                    }
+                }
                 p->sc.st = DDBS__S_STR;
                 if (p->sc.next == DDBS__R_KDATA) {
                     /* a payload: the outer scanner waits while its documents are read */
