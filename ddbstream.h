@@ -459,6 +459,15 @@ static void ddbs__memset(void *d, int c, size_t n)
 
 /* ---------------------------------------------------------------- scanner ------------ */
 
+#if defined(__GNUC__) || defined(__clang__)
+#define DDBS__CTZ(m) ((unsigned)__builtin_ctz(m))
+#endif
+
+/* 4 bytes as a little-endian number, the same value on every target (one load on most). */
+#define DDBS__LE4(a, b, c, d) \
+    ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
+static uint32_t ddbs__ld4(const unsigned char *s) { return DDBS__LE4(s[0], s[1], s[2], s[3]); }
+
 /* Where feed() resumes. */
 enum {
     DDBS__S_BOM0, DDBS__S_BOM1, DDBS__S_BOM2,
@@ -766,6 +775,8 @@ static int ddbs__putz(ddbs_parser *p, const char *z)
 #define DDBS__TOK_IS(p, z) ((p)->sc.toklen == sizeof(z) - 1 && ddbs__same((p)->sc.tok, z, sizeof(z) - 1))
 static int ddbs__same(const char *a, const char *b, size_t n)
 {
+    for (; n >= 4; a += 4, b += 4, n -= 4)
+        if (ddbs__ld4((const unsigned char *)a) != ddbs__ld4((const unsigned char *)b)) return 0;
     while (n && *a == *b) { a++; b++; n--; }
     return n == 0;
 }
@@ -1229,6 +1240,7 @@ static size_t ddbs__prefix(const ddbs_parser *p, char *d, int item)
         "\"_eventName\":", "\"_eventID\":", "\"_SequenceNumber\":",
         "\"_ApproximateCreationDateTime\":" };
     static const char *const wts[2] = { "\"WriteTimestampMicros\":", "\"_WriteTimestampMicros\":" };
+    static const uint8_t rec_len[5] = { 12, 10, 17, 30, 15 }, item_len[4] = { 13, 11, 18, 31 };
     size_t n = 0;
     unsigned k, nf = item ? ((p->opt.flags & DDBS_F_ITEM_META) ? 4u : 0u) : 5u, first = 1;
 #define DDBS__EMIT(ptr, len) do { if (d) DDBS_MEMCPY(d + n, (ptr), (len)); n += (len); } while (0)
@@ -1236,7 +1248,8 @@ static size_t ddbs__prefix(const ddbs_parser *p, char *d, int item)
     for (k = 0; k < nf; k++) {
         const char *name = k == DDBS__M_TIME && p->kind == DDBS__K_INCR ? wts[item] :
                            item ? item_names[k] : rec_names[k];
-        size_t nl = 0, vl = p->mlen[k];
+        size_t nl = k == DDBS__M_TIME && p->kind == DDBS__K_INCR ? 23u + (unsigned)item :
+                    item ? item_len[k] : rec_len[k], vl = p->mlen[k];
         /* strings other than the time (which keeps its own form) get their quotes back */
         int quote = k < DDBS__M_TIME;
         if (!(p->seen & (k == DDBS__M_EVNAME ? DDBS__SEEN_EVNAME : k == DDBS__M_EVID ? DDBS__SEEN_EVID :
@@ -1244,7 +1257,7 @@ static size_t ddbs__prefix(const ddbs_parser *p, char *d, int item)
                           DDBS__SEEN_UID)))
             continue;
         if (vl == 0 && !quote) continue;  /* null time or userIdentity: absent */
-        while (name[nl]) nl++;
+        DDBS_ASSERT(ddbs__strlen(name) == nl);
         if (!first) DDBS__EMIT(",", 1);
         first = 0;
         DDBS__EMIT(name, nl);
@@ -1752,19 +1765,18 @@ static int ddbs__str_bytes(ddbs_parser *p, const unsigned char *s, size_t n, uin
    state machine would, or nothing and hands over to it: results never depend on which path
    ran. */
 
-#if defined(__GNUC__) || defined(__clang__)
-#define DDBS__CTZ(m) ((unsigned)__builtin_ctz(m))
-#endif
-
-/* 4 bytes as a little-endian number, the same value on every target (one load on most). */
-#define DDBS__LE4(a, b, c, d) \
-    ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
-static uint32_t ddbs__ld4(const unsigned char *s) { return DDBS__LE4(s[0], s[1], s[2], s[3]); }
-
 /* Whitespace, tested inline: compact input has none and pretty input one space after ':'. */
 static size_t ddbs__ws_at(const unsigned char *s, size_t k, size_t len)
 {
     if (s[k] == ' ' && (k + 1 == len || s[k + 1] > ' ')) return k + 1;  /* ": " */
+#if defined(DDBS__SSE2) && defined(DDBS__CTZ)
+    if (s[k] == '\n' && len - k > 16) {  /* pretty: a newline and an indent of spaces */
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+                         _mm_loadu_si128((const __m128i *)(const void *)(s + k + 1)),
+                         _mm_set1_epi8(' '))) ^ 0xFFFFu;
+        if (m && s[k + 1 + DDBS__CTZ(m)] > ' ') return k + 1 + DDBS__CTZ(m);
+    }
+#endif
     return ddbs__is_ws(s[k]) ? ddbs__skip_ws(s, k, len) : k;
 }
 #define DDBS__WS(s, k, len) ((k) < (len) && (s)[k] <= ' ' ? ddbs__ws_at(s, k, len) : (k))
