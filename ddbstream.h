@@ -463,6 +463,32 @@ static void ddbs__memset(void *d, int c, size_t n)
 #define DDBS__CTZ(m) ((unsigned)__builtin_ctz(m))
 #endif
 
+static unsigned ddbs__ctz64(uint64_t m)  /* m != 0 */
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return (unsigned)__builtin_ctzll(m);
+#else
+    unsigned c = 0;
+    while (!(m & 1u)) { m >>= 1; c++; }
+    return c;
+#endif
+}
+
+/* First s[j] == c in s[j..n), or n. */
+static size_t ddbs__find(const char *s, size_t j, size_t n, char c)
+{
+#if defined(DDBS__SSE2) && defined(DDBS__CTZ)
+    const __m128i cc = _mm_set1_epi8(c);
+    for (; n - j >= 16; j += 16) {
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(s + j)), cc));
+        if (m) return j + DDBS__CTZ(m);
+    }
+#endif
+    while (j < n && s[j] != c) j++;
+    return j;
+}
+
 /* 4 bytes as a little-endian number, the same value on every target (one load on most). */
 #define DDBS__LE4(a, b, c, d) \
     ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
@@ -720,6 +746,23 @@ static uint64_t ddbs__div(uint64_t n, uint32_t d, uint32_t *rem)
     if (rem) *rem = r;
     return (uint64_t)(hi / d) << 32 | qlo;
 #endif
+}
+
+/* Short copies into the line: 16-byte blocks when both sides have room for whole blocks,
+   else memcpy. d has dn bytes of room from it, s has sn readable bytes. */
+static void ddbs__copy(char *d, const unsigned char *s, size_t n, size_t dn, size_t sn)
+{
+#ifdef DDBS__SSE2
+    if (n <= 32 && dn >= 32 && sn >= 32) {
+        _mm_storeu_si128((__m128i *)(void *)d, _mm_loadu_si128((const __m128i *)(const void *)s));
+        _mm_storeu_si128((__m128i *)(void *)(d + 16),
+                         _mm_loadu_si128((const __m128i *)(const void *)(s + 16)));
+        return;
+    }
+#else
+    (void)dn; (void)sn;
+#endif
+    DDBS_MEMCPY(d, s, n);
 }
 
 static int ddbs__put(ddbs_parser *p, const char *s, size_t n)
@@ -1309,13 +1352,12 @@ static void ddbs__order_images(ddbs_parser *p)
 
 /* CSV: one cell at out_len, quoted when it holds " , CR or LF (quotes doubled), and with a '
    first when guarded and it starts like a spreadsheet formula. */
-static int ddbs__csv_cell(ddbs_parser *p, const char *v, size_t n, int guard)
+static int ddbs__csv_cell(ddbs_parser *p, const char *v, size_t n, size_t vroom, int guard)
 {
     size_t i = 0, extra = 0, need, run;
     int q = 0, g = guard && n && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' ||
                                   v[0] == '\t' || v[0] == '\r');
     char *d;
-    const char *quote;
 #ifdef DDBS__SSE2
     {   /* quotes counted and , CR LF noticed 16 bytes at a time: M and L cells are JSON,
            full of quotes */
@@ -1329,7 +1371,19 @@ static int ddbs__csv_cell(ddbs_parser *p, const char *v, size_t n, int guard)
             q |= (mq | ms) != 0;
             for (; mq; mq &= mq - 1) extra++;
         }
+        if (i < n && vroom - i >= 16) {  /* the tail in one more load, bytes past it masked */
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(v + i));
+            unsigned keep = (1u << (n - i)) - 1u;
+            unsigned mq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, dq)) & keep;
+            unsigned ms = (unsigned)_mm_movemask_epi8(
+                _mm_or_si128(_mm_cmpeq_epi8(x, cm), _mm_or_si128(_mm_cmpeq_epi8(x, cr), _mm_cmpeq_epi8(x, lf)))) & keep;
+            q |= (mq | ms) != 0;
+            for (; mq; mq &= mq - 1) extra++;
+            i = n;
+        }
     }
+#else
+    (void)vroom;
 #endif
     for (; i < n; i++) {
         if (v[i] == '"') { q = 1; extra++; }
@@ -1338,12 +1392,16 @@ static int ddbs__csv_cell(ddbs_parser *p, const char *v, size_t n, int guard)
     need = n + extra + (q ? 2u : 0u) + (g ? 1u : 0u);
     if (need > p->opt.buf_size - p->out_len) return DDBS_E_LINE_TOO_BIG;
     d = p->opt.buf + p->out_len;
+    if (!q && !g) {  /* the common cell: as it is */
+        ddbs__copy(d, (const unsigned char *)v, n, p->opt.buf_size - p->out_len, vroom);
+        p->out_len += n;
+        return 0;
+    }
     if (q) *d++ = '"';
     if (g) *d++ = '\'';
     /* runs between quotes go in one copy each, every quote doubled */
     for (i = 0; extra; i += run + 1, extra--) {
-        for (quote = v + i; *quote != '"'; quote++) {}
-        run = (size_t)(quote - (v + i));
+        run = ddbs__find(v, i, n, '"') - i;
         DDBS_MEMMOVE(d, v + i, run);
         d += run;
         *d++ = '"';
@@ -1390,7 +1448,7 @@ static int ddbs__csv_row(ddbs_parser *p, size_t *start, size_t *end)
     *start = p->out_len;
     for (c = 0; c < p->opt.ncolumns; c++) {
         const char *v = "";
-        size_t n = 0;
+        size_t n = 0, vroom = 0;
         int guard = 0;
         if (c) {
             if (p->out_len >= p->opt.buf_size) return DDBS_E_LINE_TOO_BIG;
@@ -1401,12 +1459,15 @@ static int ddbs__csv_row(ddbs_parser *p, size_t *start, size_t *end)
             v = p->meta + ddbs__moff[m];
             n = p->mlen[m];
             if (n >= 2 && v[0] == '"') { v++; n -= 2; }  /* a time written as a string */
-            n = ddbs__unescape(v, n, p->scratch);
-            v = p->scratch;
+            if (ddbs__find(v, 0, n, '\\') < n) {
+                n = ddbs__unescape(v, n, p->scratch);
+                v = p->scratch;
+            }
             guard = 1;  /* a time written as a string could start like a formula too */
         } else if (p->seg_beg[k] && p->cell[k][c][1]) {
             v = p->opt.buf + p->cell[k][c][0];
             n = p->cell[k][c][1] - p->cell[k][c][0];
+            vroom = p->opt.buf_size - p->cell[k][c][0];
             guard = p->celltype[k][c] == 0 || p->celltype[k][c] == 2;  /* S or B */
         }
         if (!n && p->opt.ncolumns == 1) {  /* "" rather than a blank line */
@@ -1415,7 +1476,7 @@ static int ddbs__csv_row(ddbs_parser *p, size_t *start, size_t *end)
             p->opt.buf[p->out_len++] = '"';
             continue;
         }
-        if ((e = ddbs__csv_cell(p, v, n, guard && (p->opt.flags & DDBS_F_CSV_SAFE))) != 0)
+        if ((e = ddbs__csv_cell(p, v, n, vroom, guard && (p->opt.flags & DDBS_F_CSV_SAFE))) != 0)
             return e;
     }
     if ((e = ddbs__csv_end_line(p)) != 0) return e;
@@ -1886,23 +1947,6 @@ static int ddbs__is_base64(const unsigned char *s, size_t j, size_t e)
     return st == 0 || st == 5;
 }
 
-/* Short copies into the line: 16-byte blocks when both sides have room for whole blocks,
-   else memcpy. d has dn bytes of room from it, s has sn readable bytes. */
-static void ddbs__copy(char *d, const unsigned char *s, size_t n, size_t dn, size_t sn)
-{
-#ifdef DDBS__SSE2
-    if (n <= 32 && dn >= 32 && sn >= 32) {
-        _mm_storeu_si128((__m128i *)(void *)d, _mm_loadu_si128((const __m128i *)(const void *)s));
-        _mm_storeu_si128((__m128i *)(void *)(d + 16),
-                         _mm_loadu_si128((const __m128i *)(const void *)(s + 16)));
-        return;
-    }
-#else
-    (void)dn; (void)sn;
-#endif
-    DDBS_MEMCPY(d, s, n);
-}
-
 /* A type tag at s[t] ('"', with 8 bytes there) followed by ':': its index (ddbs__tag) with
    *after past the ':', or 10 when it is not written that plainly. */
 static unsigned ddbs__tag_at(const unsigned char *s, size_t t, size_t *after)
@@ -1947,15 +1991,15 @@ static size_t ddbs__fast_key(ddbs_parser *p, const unsigned char *s, size_t i, s
     n = j + 1 - i;  /* the name with its quotes */
     if (cell) {
         /* no escapes: the name as written is the name; the first column equal to it */
-        unsigned c;
         uint64_t m = p->colhash[ddbs__colh((const char *)s + i + 1, n - 2)];
         p->col = 0xFF;
-        for (c = 0; m; c++, m >>= 1)
-            if ((m & 1u) && p->collen[c] == n - 2 &&
-                ddbs__same(p->opt.columns[c], (const char *)s + i + 1, n - 2)) {
+        for (; m; m &= m - 1) {  /* lowest column first */
+            unsigned c = ddbs__ctz64(m);
+            if (p->collen[c] == n - 2 && ddbs__same(p->opt.columns[c], (const char *)s + i + 1, n - 2)) {
                 p->col = (uint8_t)c;
                 break;
             }
+        }
         p->sc.next = DDBS__R_AV;
         return k + 1;
     }
