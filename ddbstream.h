@@ -166,7 +166,7 @@ typedef struct ddbs_options {
 
 /* Internal sizes, fixed so the parser struct has one size everywhere. */
 #define DDBS__TOK_CAP 40      /* longest envelope key we match, with room to spare */
-#define DDBS__CARRY 256       /* chunks under DDBS__CARRY_MIN bytes gather up to this */
+#define DDBS__CARRY 1024      /* chunks under DDBS__CARRY_MIN bytes gather up to this */
 #define DDBS__CARRY_MIN 64
 #define DDBS__META_CAP 768    /* eventName 32, eventID 128, SequenceNumber 64, time 64,
                                  userIdentity 480 bytes at most, as written */
@@ -2875,18 +2875,24 @@ static DDBS__NOINLINE ddbs_result ddbs__feed(ddbs_parser *p, const unsigned char
 DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t len)
 {
     const unsigned char *s = (const unsigned char *)data;
+    if (len < DDBS__CARRY_MIN && p && s && !p->error) {
+        size_t n = p->carry_n;
+        if (len < DDBS__CARRY - n) {  /* a small chunk joins the carry: no call, no scanner */
+            p->offset += len;
+            p->carry_n = n + len;
+            if (len == 1) {
+                p->carry[n] = *s;
+            } else {
+                size_t k;
+                for (k = 0; k < len; k++) p->carry[n + k] = s[k];
+            }
+            return DDBS_OK;
+        }
+    }
     if (!p) return DDBS_E_ARG;
     if (p->error) return p->error;
     if (!s) return len ? ddbs__fail(p, DDBS_E_ARG, p->offset) : DDBS_OK;
     p->offset += len;
-    if (len < DDBS__CARRY_MIN && len < DDBS__CARRY - p->carry_n) {
-        /* a small chunk joins the carry: a few stores, no call, no scanner */
-        unsigned char *d = p->carry + p->carry_n;
-        size_t k;
-        for (k = 0; k < len; k++) d[k] = s[k];
-        p->carry_n += len;
-        return DDBS_OK;
-    }
     return ddbs__feed(p, s, len);
 }
 
