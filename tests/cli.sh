@@ -94,6 +94,17 @@ if [ -x /usr/bin/time ]; then
     yes "$line" | head -n $n | rss "$FAST" --stats > /dev/null 2> "$T/err"
     check "256 MB input: $((n * 12)) records, peak RSS ${kb} KiB <= 16 MiB" \
         test $r = 0 -a "$kb" -le 16384 -a -n "$(grep -l "$((n * 12)) records in" "$T/err")"
+    # A regular file of 1 MiB or more is mapped 4 MiB at a time instead of read: same bytes
+    # as through a pipe, memory still bounded, and stdin on a file starts where it stands.
+    yes "$line" | head -n 2100 > "$T/big.json"    # 21 MB: five windows and a part
+    yes "$line" | head -n 2100 | "$FAST" > "$T/pipe.out"
+    rss "$FAST" "$T/big.json" > "$T/file.out" 2> "$T/err"
+    check "21 MB file mapped: same output as through a pipe, peak RSS ${kb} KiB <= 16 MiB" \
+        test $r = 0 -a "$kb" -le 16384 -a -s "$T/pipe.out"
+    cmp -s "$T/pipe.out" "$T/file.out" || bad "21 MB file mapped: output differs from the pipe's"
+    { dd bs=1 count=$((${#line} + 1)) of=/dev/null 2> /dev/null; "$FAST" > "$T/file.out"; } < "$T/big.json"
+    tail -n +13 "$T/pipe.out" | cmp -s - "$T/file.out"
+    check "file on stdin already read in part: goes on from there" test $? = 0
 fi
 
 echo "cli: $pass passed, $fail failed"
