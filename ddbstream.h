@@ -818,10 +818,16 @@ static int ddbs__putz(ddbs_parser *p, const char *z)
 #define DDBS__TOK_IS(p, z) ((p)->sc.toklen == sizeof(z) - 1 && ddbs__same((p)->sc.tok, z, sizeof(z) - 1))
 static int ddbs__same(const char *a, const char *b, size_t n)
 {
-    for (; n >= 4; a += 4, b += 4, n -= 4)
-        if (ddbs__ld4((const unsigned char *)a) != ddbs__ld4((const unsigned char *)b)) return 0;
-    while (n && *a == *b) { a++; b++; n--; }
-    return n == 0;
+    const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+    size_t i;
+    if (n >= 4) {  /* 4 bytes at a time, the last 4 overlapping: no byte loop to mispredict */
+        for (i = 0; i + 4 < n; i += 4)
+            if (ddbs__ld4(x + i) != ddbs__ld4(y + i)) return 0;
+        return ddbs__ld4(x + n - 4) == ddbs__ld4(y + n - 4);
+    }
+    for (i = 0; i < n; i++)
+        if (x[i] != y[i]) return 0;
+    return 1;
 }
 
 /* Bucket of a column name: most attribute names then meet one column or none. */
