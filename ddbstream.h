@@ -2197,6 +2197,87 @@ static size_t ddbs__fast_tree(ddbs_parser *p, const unsigned char *s, size_t i, 
     }
 }
 
+/* Envelope fields in one loop: in the objects around the images (the event, the record,
+   "dynamodb", unknown objects), each plain key is matched, and a plain string or number
+   value taken, without a trip through the state machine per token. Starts at the '"' of a
+   key. Returns 0 with *pos and *st where the state machine goes on, or an error as the
+   state machine would report it (*pos, *at). */
+static int ddbs__fast_fields(ddbs_parser *p, const unsigned char *s, size_t *pos, size_t len,
+                             uint64_t base, uint64_t *at, uint8_t *st)
+{
+    size_t i = *pos, j, k, v;
+    int e;
+    for (;;) {
+        unsigned raw = ddbs__top(p);
+        /* s[i] == '"': the key, compared after unescaping: only one without escapes here */
+        if (raw == DDBS__R_AV_DONE || raw == DDBS__R_RAW || raw == DDBS__R_UIDOBJ ||
+            raw == DDBS__R_IMAGE || raw == DDBS__R_MAP)
+            { *st = DDBS__S_KEY; break; }  /* a second type tag, or names copied out */
+        j = ddbs__scan_short(s, i + 1, len);
+        if (j >= len || s[j] != '"' || j - i - 1 > DDBS__TOK_CAP) { *st = DDBS__S_KEY; break; }
+        p->sc.tok_off = base + i;
+        p->sc.sflags = DDBS__SF_KEY | DDBS__SF_CAP | DDBS__SF_DECODE;
+        p->sc.toklen = (uint8_t)(j - i - 1);
+        DDBS_MEMCPY(p->sc.tok, s + i + 1, j - i - 1);
+        i = j + 1;
+        if ((e = ddbs__key_end(p)) != 0) { *pos = i; *at = p->sc.tok_off; return e; }
+        k = DDBS__WS(s, i, len);
+        if (k >= len || s[k] != ':') { *st = DDBS__S_COLON; break; }
+        i = k + 1;
+        k = DDBS__WS(s, i, len);
+        if (k >= len) { *st = DDBS__S_VALUE; i = k; break; }
+        if (s[k] == '"' && p->sc.next != DDBS__R_KDATA) {
+            p->sc.tok_off = base + k;
+            if ((e = ddbs__begin(p, '"')) != 0 ||
+                ((p->sc.sflags & DDBS__SF_QUOTE) && p->dst && (e = ddbs__put1(p, '"')) != 0)) {
+                *pos = k;
+                *at = base + k;
+                return e;
+            }
+            i = k + 1;
+            if ((p->sc.sflags & ~(unsigned)(DDBS__SF_OUT | DDBS__SF_QUOTE)) != 0) { *st = DDBS__S_STR; break; }
+            j = ddbs__scan_short(s, i, len);
+            if (j < len && s[j] != '"') j = ddbs__scan_escaped(s, j, len);
+            if (j >= len || s[j] != '"' ||
+                ((p->sc.sflags & DDBS__SF_OUT) && p->dst && j - i > ddbs__room(p)))
+                { *st = DDBS__S_STR; break; }
+            if ((p->sc.sflags & DDBS__SF_OUT) && p->dst) (void)ddbs__put(p, (const char *)s + i, j - i);
+            if ((e = ddbs__str_end(p)) != 0) {
+                *pos = j + 1;
+                *at = e == DDBS_E_SCHEMA ? p->sc.tok_off : base + j;
+                return e;
+            }
+            v = j + 1;
+        } else if (s[k] == '-' || (unsigned)(s[k] - '0') < 10u) {
+            uint8_t ns = 0, nx;
+            for (j = k; j < len && (nx = ddbs__numtab[ns][ddbs__numcls(s[j])]) != 0xFF; j++) ns = nx;
+            if (j >= len || !DDBS__NUM_ACCEPTS(ns)) { *st = DDBS__S_VALUE; i = k; break; }
+            p->sc.tok_off = base + k;
+            if ((e = ddbs__begin(p, '0')) != 0) { *pos = k; *at = base + k; return e; }
+            if (p->dst && (e = ddbs__put_in(p, s + k, j - k, base + k, at)) != 0) { *pos = k; return e; }
+            (void)ddbs__scalar_end(p, '0');  /* a number cannot fail there */
+            v = j;
+        } else {
+            *st = DDBS__S_VALUE;  /* objects, arrays, literals, payloads */
+            i = k;
+            break;
+        }
+        /* after the value: ',' and the next key, or the state machine closes the object */
+        i = v;
+        v = DDBS__WS(s, v, len);
+        raw = p->sc.stack[p->sc.depth - 1];
+        if (v >= len || s[v] != ',' || (raw & DDBS__ARR) ||
+            (p->dst && (raw & 0x7Fu) != DDBS__R_SKIP && ddbs__room(p) < 1))
+            { *st = DDBS__S_AFTER; i = v; break; }
+        if (p->dst && (raw & 0x7Fu) != DDBS__R_SKIP) (void)ddbs__put1(p, ',');
+        i = v + 1;
+        i = DDBS__WS(s, i, len);
+        if (i >= len || s[i] != '"') { *st = DDBS__S_KEY; break; }
+    }
+    *pos = i;
+    return 0;
+}
+
 /* ------------------------------------------------------------------ driver ------------ */
 
 /* CSV column names: 1..DDBS_MAX_COLUMNS, no NULL, no duplicates. Fills lengths and the
@@ -2360,25 +2441,17 @@ static int ddbs__run(ddbs_parser *p, const unsigned char *s, size_t *pos, size_t
                     continue;
                 }
             }
-            p->sc.tok_off = base + i;
-            if (ddbs__top(p) != DDBS__R_IMAGE && ddbs__top(p) != DDBS__R_MAP &&
-                ddbs__top(p) != DDBS__R_RAW && ddbs__top(p) != DDBS__R_UIDOBJ &&
-                ddbs__top(p) != DDBS__R_AV_DONE) {
-                /* a plain envelope key or type tag, whole here: matched without the string
-                   states (their work for it: only a copy into tok) */
-                size_t j = ddbs__scan_short(s, i + 1, len);
-                if (j < len && s[j] == '"' && j - i - 1 <= DDBS__TOK_CAP) {
-                    p->sc.sflags = DDBS__SF_KEY | DDBS__SF_CAP | DDBS__SF_DECODE;
-                    p->sc.toklen = (uint8_t)(j - i - 1);
-                    DDBS_MEMCPY(p->sc.tok, s + i + 1, j - i - 1);
-                    i = j + 1;
-                    if ((e = ddbs__key_end(p)) != 0) { at = p->sc.tok_off; goto fail; }
-                    j = DDBS__WS(s, i, len);
-                    if (j < len && s[j] == ':') { i = j + 1; p->sc.st = DDBS__S_VALUE; }
-                    else p->sc.st = DDBS__S_COLON;
+            {
+                uint8_t st;
+                size_t k = i;
+                if ((e = ddbs__fast_fields(p, s, &k, len, base, &at, &st)) != 0) { i = k; goto fail; }
+                if (k != i || st != DDBS__S_KEY) {
+                    i = k;
+                    p->sc.st = st;
                     continue;
                 }
             }
+            p->sc.tok_off = base + i;
             if ((e = ddbs__key_begin(p)) != 0 ||
                 ((p->sc.sflags & DDBS__SF_QUOTE) && p->dst && (e = ddbs__put1(p, '"')) != 0)) {
                 at = base + i;
