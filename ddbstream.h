@@ -2129,7 +2129,6 @@ static size_t ddbs__fast_tree(ddbs_parser *p, const unsigned char *s, size_t i, 
 {
     size_t k = i, v, w;
     unsigned tag, raw;
-    uint64_t at;
     if (at_value) goto value;
     for (;;) {
         /* s[i] == '"': a name in the image or map on top */
@@ -2144,13 +2143,18 @@ static size_t ddbs__fast_tree(ddbs_parser *p, const unsigned char *s, size_t i, 
                 { *st = DDBS__S_VALUE; return k; }
             w = DDBS__WS(s, w, len);
             if (w >= len || s[w] != (tag == 5 ? '{' : '[')) { *st = DDBS__S_VALUE; return k; }
-            if (ddbs__begin(p, '{')) { *st = DDBS__S_VALUE; return k; }  /* cannot fail here */
-            p->sc.stack[p->sc.depth - 1] = DDBS__R_AV_DONE;  /* as ddbs__key_end does */
+            /* as ddbs__begin (the AttributeValue), ddbs__key_end (its tag) and ddbs__begin
+               (the map or list) would, with the room and depth checked above */
+            if (DDBS__CELL(p) && p->imgwant && p->col < DDBS_MAX_COLUMNS) {
+                p->dst = DDBS__D_LINE;
+                p->cell[p->img][p->col][0] = (uint32_t)p->out_len;
+            }
+            p->sc.stack[p->sc.depth++] = DDBS__R_AV_DONE;
             p->ctype = (uint8_t)tag;
             if (p->opt.format == DDBS_FORMAT_DDB)
-                (void)ddbs__put(p, tag == 5 ? "\"M\":" : "\"L\":", 4);
-            p->sc.next = (uint8_t)(tag == 5 ? DDBS__R_MAP : DDBS__R_LIST);
-            (void)ddbs__begin(p, s[w]);
+                (void)ddbs__put(p, tag == 5 ? "{\"M\":" : "{\"L\":", 5);
+            p->sc.stack[p->sc.depth++] = (uint8_t)(tag == 5 ? DDBS__R_MAP : DDBS__R_LIST | DDBS__ARR);
+            (void)ddbs__put1(p, (char)s[w]);
             v = w + 1;
             v = DDBS__WS(s, v, len);
             if (v >= len) { *st = tag == 5 ? DDBS__S_OBJ_FIRST : DDBS__S_ARR_FIRST; return v; }
@@ -2187,11 +2191,18 @@ static size_t ddbs__fast_tree(ddbs_parser *p, const unsigned char *s, size_t i, 
         if ((s[v] == ']') != ((p->sc.stack[p->sc.depth - 1] & DDBS__ARR) != 0) ||
             (p->dst == DDBS__D_LINE && p->opt.buf_size - 2 - p->out_len < 2))
             { *st = DDBS__S_AFTER; return v; }
-        (void)ddbs__close(p, s[v], &at);  /* writes the bracket; cannot fail with room */
+        p->sc.depth--;  /* as ddbs__close: the bracket out, with the room checked above */
+        (void)ddbs__put1(p, (char)s[v]);
         k = v + 1;
         k = DDBS__WS(s, k, len);
         if (k >= len || s[k] != '}') { *st = DDBS__S_AFTER; return v + 1; }
-        (void)ddbs__close(p, '}', &at);  /* the AttributeValue: a CSV cell ends, typed '}' */
+        p->sc.depth--;  /* the AttributeValue: a CSV cell ends, typed '}' */
+        if (p->opt.format == DDBS_FORMAT_CSV && p->dst == DDBS__D_LINE && ddbs__top(p) == DDBS__R_IMAGE) {
+            p->cell[p->img][p->col][1] = (uint32_t)p->out_len;
+            p->celltype[p->img][p->col] = p->ctype;
+            p->dst = DDBS__D_NONE;
+        }
+        if (p->opt.format == DDBS_FORMAT_DDB) (void)ddbs__put1(p, '}');
         v = k + 1;
         goto after;
     }
