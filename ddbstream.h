@@ -1482,6 +1482,14 @@ static int ddbs__csv_row(ddbs_parser *p, size_t *start, size_t *end)
             p->opt.buf[p->out_len++] = '"';
             continue;
         }
+        if (vroom && p->celltype[k][c] != 0 && p->celltype[k][c] != 2 && p->celltype[k][c] < 5 &&
+            n <= p->opt.buf_size - p->out_len) {
+            /* N, BOOL, NULL: digits, signs, letters only, never quoted or guarded */
+            ddbs__copy(p->opt.buf + p->out_len, (const unsigned char *)v, n,
+                       p->opt.buf_size - p->out_len, vroom);
+            p->out_len += n;
+            continue;
+        }
         if ((e = ddbs__csv_cell(p, v, n, vroom, guard && (p->opt.flags & DDBS_F_CSV_SAFE))) != 0)
             return e;
     }
