@@ -1171,7 +1171,8 @@ static int ddbs__key_end(ddbs_parser *p)
         {
             if (k < 10) {
                 p->sc.next = roles[k];
-                p->ctype = (uint8_t)k;
+                if (p->sc.depth >= 2 && (p->sc.stack[p->sc.depth - 2] & 0x7Fu) == DDBS__R_IMAGE)
+                    p->ctype = (uint8_t)k;  /* a cell's type: not that of values inside it */
                 p->sc.stack[p->sc.depth - 1] = DDBS__R_AV_DONE;
                 if (p->opt.format == DDBS_FORMAT_DDB) {
                     int e;
@@ -2153,12 +2154,14 @@ static size_t ddbs__fast_tree(ddbs_parser *p, const unsigned char *s, size_t i, 
             if (w >= len || s[w] != (tag == 5 ? '{' : '[')) { *st = DDBS__S_VALUE; return k; }
             /* as ddbs__begin (the AttributeValue), ddbs__key_end (its tag) and ddbs__begin
                (the map or list) would, with the room and depth checked above */
-            if (DDBS__CELL(p) && p->imgwant && p->col < DDBS_MAX_COLUMNS) {
-                p->dst = DDBS__D_LINE;
-                p->cell[p->img][p->col][0] = (uint32_t)p->out_len;
+            if (DDBS__CELL(p)) {
+                p->ctype = (uint8_t)tag;
+                if (p->imgwant && p->col < DDBS_MAX_COLUMNS) {
+                    p->dst = DDBS__D_LINE;
+                    p->cell[p->img][p->col][0] = (uint32_t)p->out_len;
+                }
             }
             p->sc.stack[p->sc.depth++] = DDBS__R_AV_DONE;
-            p->ctype = (uint8_t)tag;
             if (p->opt.format == DDBS_FORMAT_DDB)
                 (void)ddbs__put(p, tag == 5 ? "{\"M\":" : "{\"L\":", 5);
             p->sc.stack[p->sc.depth++] = (uint8_t)(tag == 5 ? DDBS__R_MAP : DDBS__R_LIST | DDBS__ARR);
