@@ -134,13 +134,16 @@ lambda-zip:
 test: cxx configs unit readme diff cli csv dates forms portable freestanding cross fuzz-replay s3 replicate lambda
 	@echo "make test: all passed"
 
-# The plain-C runner natively: the SSE2 and portable scanners must give the same bytes.
+# The plain-C runner natively: the SSE2 and portable scanners, and the -Os build without
+# the fast paths (DDBS_SMALL), must give the same bytes.
 portable:
 	@mkdir -p $(B)/portable
 	$(CC) $(WARN) -O2 -o $(B)/portable/runner tests/portable/runner.c
 	$(CC) $(WARN) -O2 -DDDBS_NO_SIMD -o $(B)/portable/runner-nosimd tests/portable/runner.c
+	$(CC) $(WARN) -Os -o $(B)/portable/runner-small tests/portable/runner.c
 	$(B)/portable/runner -w $(B)/portable/golden.txt
 	$(B)/portable/runner-nosimd -g $(B)/portable/golden.txt
+	$(B)/portable/runner-small -g $(B)/portable/golden.txt
 
 # Cortex-M4 freestanding object: undefined symbols, .text size, worst stack per call chain.
 freestanding:

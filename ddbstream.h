@@ -226,6 +226,7 @@ typedef struct ddbs_parser {
     uint64_t colhash[64];     /* CSV: attribute columns by a hash of their name's length and ends */
     uint8_t colmeta[DDBS_MAX_COLUMNS];                      /* 1 + meta field, or 0 */
     uint8_t celltype[3][DDBS_MAX_COLUMNS];
+    ddbs_record rec;          /* the record being delivered */
     uint32_t cell[3][DDBS_MAX_COLUMNS][2];                  /* staged cell per image */
 } ddbs_parser;
 typedef char ddbs__depth_fits_u8[(DDBS_MAX_DEPTH > 0 && DDBS_MAX_DEPTH < 256) ? 1 : -1];
@@ -452,6 +453,12 @@ static void ddbs__memset(void *d, int c, size_t n)
 #endif
 #endif
 
+/* DDBS_SMALL (the default with -Os) leaves out the fast paths: the state machine alone gives
+   the same output, at about half the speed, in less code. */
+#if !defined(DDBS_SMALL) && defined(__OPTIMIZE_SIZE__)
+#define DDBS_SMALL 1
+#endif
+
 #if (defined(__SSE2__) || defined(_M_X64)) && !defined(DDBS_NO_SIMD)
 #include <emmintrin.h>
 #define DDBS__SSE2 1
@@ -463,16 +470,20 @@ static void ddbs__memset(void *d, int c, size_t n)
 #define DDBS__CTZ(m) ((unsigned)__builtin_ctz(m))
 #endif
 
+#ifndef DDBS_SMALL
 static unsigned ddbs__ctz64(uint64_t m)  /* m != 0 */
 {
-#if defined(__GNUC__) || defined(__clang__)
+#if defined(DDBS__CTZ) && UINTPTR_MAX > 0xFFFFFFFFu
     return (unsigned)__builtin_ctzll(m);
+#elif defined(DDBS__CTZ)  /* 32-bit targets: two 32-bit counts, no runtime helper */
+    return (uint32_t)m ? DDBS__CTZ((uint32_t)m) : 32u + DDBS__CTZ((uint32_t)(m >> 32));
 #else
     unsigned c = 0;
     while (!(m & 1u)) { m >>= 1; c++; }
     return c;
 #endif
 }
+#endif
 
 /* First s[j] == c in s[j..n), or n. */
 static size_t ddbs__find(const char *s, size_t j, size_t n, char c)
@@ -1504,7 +1515,7 @@ static int ddbs__record_end(ddbs_parser *p)
 {
     char *b = p->opt.buf;
     size_t start, end, L;
-    ddbs_record rec;
+    ddbs_record *rec = &p->rec;  /* in the parser, not on the stack: embedded stacks are small */
     int item = p->opt.shape == DDBS_SHAPE_ITEM;
     if (p->kind == DDBS__K_STREAM && (!(p->seen & DDBS__SEEN_DDB) || !p->ev)) return DDBS_E_SCHEMA;
     if (p->kind == DDBS__K_FULL) p->ev = DDBS_EV_INSERT;
@@ -1513,16 +1524,16 @@ static int ddbs__record_end(ddbs_parser *p)
                           ((p->seen & DDBS__SEEN_OLD) ? DDBS_EV_MODIFY : DDBS_EV_INSERT) :
                           DDBS_EV_REMOVE);
     p->in_record = 0;
-    DDBS_MEMSET(&rec, 0, sizeof rec);
-    rec.index = p->records_in;
-    rec.event = p->ev;
-    rec.ttl = p->ev == DDBS_EV_REMOVE &&
+    DDBS_MEMSET(rec, 0, sizeof *rec);
+    rec->index = p->records_in;
+    rec->event = p->ev;
+    rec->ttl = p->ev == DDBS_EV_REMOVE &&
               ddbs__mem_has(p->meta + ddbs__moff[DDBS__M_UID], p->mlen[DDBS__M_UID],
                             "\"principalId\":\"dynamodb.amazonaws.com\"") &&
               ddbs__mem_has(p->meta + ddbs__moff[DDBS__M_UID], p->mlen[DDBS__M_UID],
                             "\"type\":\"Service\"");
     if ((p->opt.events && !(p->opt.events & p->ev)) || (p->opt.flags & DDBS_F_PARSE_ONLY) ||
-        ((p->opt.flags & DDBS_F_TTL_ONLY) && !rec.ttl)) {
+        ((p->opt.flags & DDBS_F_TTL_ONLY) && !rec->ttl)) {
         p->records_in++;
         return 0;
     }
@@ -1543,8 +1554,8 @@ static int ddbs__record_end(ddbs_parser *p)
         end = p->out_len;
         for (k = 0; k < 3; k++) {
             if (!p->seg_beg[k] || !p->seg_end[k]) continue;
-            rec.image[k] = b + p->seg_beg[k] + ddbs__strlen(ddbs__img_name[k]) + 4;
-            rec.image_len[k] = (size_t)(b + p->seg_end[k] - rec.image[k]);
+            rec->image[k] = b + p->seg_beg[k] + ddbs__strlen(ddbs__img_name[k]) + 4;
+            rec->image_len[k] = (size_t)(b + p->seg_end[k] - rec->image[k]);
         }
     } else {
         /* the item: NewImage, or OldImage for a REMOVE, or else the Keys */
@@ -1577,27 +1588,27 @@ static int ddbs__record_end(ddbs_parser *p)
         b[end + 1] = '\n';
         end += 2;
     }
-    rec.line = b + start;
-    rec.line_len = end - start;
-    rec.event_id = p->meta + ddbs__moff[DDBS__M_EVID];
-    rec.event_id_len = p->mlen[DDBS__M_EVID];
-    rec.sequence = p->meta + ddbs__moff[DDBS__M_SEQ];
-    rec.sequence_len = p->mlen[DDBS__M_SEQ];
-    rec.time = p->meta + ddbs__moff[DDBS__M_TIME];
-    rec.time_len = p->mlen[DDBS__M_TIME];
-    rec.time_unit = p->tunit ? p->tunit : p->kds && p->mlen[DDBS__M_TIME] ? 1000u : 0u;
-    if (rec.time_len >= 2 && rec.time[0] == '"') { rec.time++; rec.time_len -= 2; }
+    rec->line = b + start;
+    rec->line_len = end - start;
+    rec->event_id = p->meta + ddbs__moff[DDBS__M_EVID];
+    rec->event_id_len = p->mlen[DDBS__M_EVID];
+    rec->sequence = p->meta + ddbs__moff[DDBS__M_SEQ];
+    rec->sequence_len = p->mlen[DDBS__M_SEQ];
+    rec->time = p->meta + ddbs__moff[DDBS__M_TIME];
+    rec->time_len = p->mlen[DDBS__M_TIME];
+    rec->time_unit = p->tunit ? p->tunit : p->kds && p->mlen[DDBS__M_TIME] ? 1000u : 0u;
+    if (rec->time_len >= 2 && rec->time[0] == '"') { rec->time++; rec->time_len -= 2; }
     /* counted once delivered, so an error names this record */
     if (p->opt.on_record) {
-        int r = p->opt.on_record(p->opt.user, &rec);
+        int r = p->opt.on_record(p->opt.user, rec);
         if (r < 0) return DDBS_E_SINK;
         if (r > 0) goto delivered;
     }
-    if (p->opt.sink && p->opt.sink(p->opt.user, rec.line, rec.line_len)) return DDBS_E_SINK;
+    if (p->opt.sink && p->opt.sink(p->opt.user, rec->line, rec->line_len)) return DDBS_E_SINK;
 delivered:
     p->records_in++;
     p->records_out++;
-    p->bytes_out += rec.line_len;
+    p->bytes_out += rec->line_len;
     return 0;
 }
 
@@ -1840,6 +1851,7 @@ static int ddbs__str_bytes(ddbs_parser *p, const unsigned char *s, size_t n, uin
    would need decoding, errors, no room) are handled in one go. Each writes exactly what the
    state machine would, or nothing and hands over to it: results never depend on which path
    ran. */
+#ifndef DDBS_SMALL
 
 /* Whitespace, tested inline: compact input has none and pretty input one space after ':'. */
 static size_t ddbs__ws_at(const unsigned char *s, size_t k, size_t len)
@@ -2300,6 +2312,8 @@ static int ddbs__fast_fields(ddbs_parser *p, const unsigned char *s, size_t *pos
     return 0;
 }
 
+#endif /* DDBS_SMALL */
+
 /* ------------------------------------------------------------------ driver ------------ */
 
 /* CSV column names: 1..DDBS_MAX_COLUMNS, no NULL, no duplicates. Fills lengths and the
@@ -2454,6 +2468,7 @@ static int ddbs__run(ddbs_parser *p, const unsigned char *s, size_t *pos, size_t
             }
             if (c == '}' && p->sc.st == DDBS__S_OBJ_FIRST) goto close;
             if (c != '"') { e = DDBS_E_SYNTAX; at = base + i; goto fail; }
+#ifndef DDBS_SMALL
             if (ddbs__top(p) == DDBS__R_IMAGE || ddbs__top(p) == DDBS__R_MAP) {
                 uint8_t st;
                 size_t k = ddbs__fast_tree(p, s, i, len, &st, 0);
@@ -2473,6 +2488,7 @@ static int ddbs__run(ddbs_parser *p, const unsigned char *s, size_t *pos, size_t
                     continue;
                 }
             }
+#endif
             p->sc.tok_off = base + i;
             if ((e = ddbs__key_begin(p)) != 0 ||
                 ((p->sc.sflags & DDBS__SF_QUOTE) && p->dst && (e = ddbs__put1(p, '"')) != 0)) {
@@ -2508,6 +2524,7 @@ static int ddbs__run(ddbs_parser *p, const unsigned char *s, size_t *pos, size_t
             p->sc.tok_off = at = base + i;
             switch (c) {
             case '{':
+#ifndef DDBS_SMALL
                 if (p->sc.next == DDBS__R_AV) {
                     uint8_t st;
                     size_t k = ddbs__fast_tree(p, s, i, len, &st, 1);
@@ -2517,6 +2534,7 @@ static int ddbs__run(ddbs_parser *p, const unsigned char *s, size_t *pos, size_t
                         continue;
                     }
                 }
+#endif
                 if ((e = ddbs__begin(p, '{')) != 0) goto fail;
                 p->sc.st = DDBS__S_OBJ_FIRST;
                 break;
@@ -2528,6 +2546,7 @@ static int ddbs__run(ddbs_parser *p, const unsigned char *s, size_t *pos, size_t
                 if ((e = ddbs__begin(p, '"')) != 0 ||
                     ((p->sc.sflags & DDBS__SF_QUOTE) && p->dst && (e = ddbs__put1(p, '"')) != 0))
                     goto fail;
+#ifndef DDBS_SMALL
                 if ((p->sc.sflags & ~(unsigned)(DDBS__SF_OUT | DDBS__SF_QUOTE)) == 0 &&
                     p->sc.next != DDBS__R_KDATA) {
                     /* a plain string, whole here, copied as written or only checked */
@@ -2547,6 +2566,7 @@ static int ddbs__run(ddbs_parser *p, const unsigned char *s, size_t *pos, size_t
                         continue;
                     }
                 }
+#endif
                 p->sc.st = DDBS__S_STR;
                 if (p->sc.next == DDBS__R_KDATA) {
                     /* a payload: the outer scanner waits while its documents are read */
