@@ -2206,7 +2206,8 @@ static size_t ddbs__fast_tree(ddbs_parser *p, const unsigned char *s, size_t i, 
             if (i >= len || s[i] != '"') { *st = DDBS__S_KEY; return i; }
             continue;
         }
-        if ((raw & 0x7Fu) != DDBS__R_MAP && (raw & 0x7Fu) != DDBS__R_LIST) {
+        if (((raw & 0x7Fu) != DDBS__R_MAP && (raw & 0x7Fu) != DDBS__R_LIST) ||
+            (s[v] != '}' && s[v] != ']')) {
             *st = DDBS__S_AFTER;  /* the end of an image, or an error: the state machine's */
             return v;
         }
@@ -2960,6 +2961,7 @@ static ddbs_result ddbs__chunk(ddbs_parser *p, const unsigned char *s, size_t le
             p->sc.st = at == base + i && i < len && (i ? s[i - 1] : p->last_byte) == '\n' ?
                        DDBS__S_RESYNC_NL : DDBS__S_RESYNC;
         p->sc.depth = 0;
+        p->sc.hisur = 0;  /* a string cut short by the error: no half surrogate carries over */
     }
     p->done = base + len;
     if (len) p->last_byte = s[len - 1];
