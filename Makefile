@@ -8,11 +8,13 @@ SAMPLE   = tests/data/aws-aws-lambda-go/dynamodb-event.json
 TESTS    = test_parser test_split test_jsonsuite test_csv test_chunker test_forms
 COMPILERS = gcc clang
 
-# S3 upload needs libcurl; without it the CLI is built without --s3.
+# S3 upload needs libcurl (its headers to build; the CLI loads the library only for --s3);
+# without it the CLI is built without --s3.
 CURL_LIBS := $(shell curl-config --libs 2>/dev/null)
 ifneq ($(CURL_LIBS),)
 S3_SRC  = examples/s3_put.c
-S3_DEF  = -DDDBS_WITH_S3
+S3_DEF  = -DDDBS_WITH_S3 -DS3_CURL_DLOPEN
+S3_LIBS = -ldl
 endif
 
 .PHONY: all run test unit cxx configs readme diff cli csv dates forms portable freestanding cross s3 replicate lambda lambda-zip bench bench-peers clean
@@ -26,7 +28,7 @@ CLI_DEP = $(CLI_SRC) examples/cli.h ddbstream.h $(wildcard examples/s3_put.h)
 
 $(B)/ddbstream: $(CLI_DEP)
 	@mkdir -p $(B)
-	$(CC) $(WARN) $(CFLAGS) $(S3_DEF) -o $@ $(CLI_SRC) $(CURL_LIBS)
+	$(CC) $(WARN) $(CFLAGS) $(S3_DEF) -o $@ $(CLI_SRC) $(S3_LIBS)
 
 run: $(B)/ddbstream
 	$(B)/ddbstream $(SAMPLE)
@@ -76,7 +78,7 @@ readme: $(B)/ddbstream
 # Differential test against @aws-sdk/util-dynamodb, on the CLI built with sanitizers.
 $(B)/ddbstream-san: $(CLI_DEP)
 	@mkdir -p $(B)
-	$(CC) $(WARN) $(SAN) $(S3_DEF) -o $@ $(CLI_SRC) $(CURL_LIBS)
+	$(CC) $(WARN) $(SAN) $(S3_DEF) -o $@ $(CLI_SRC) $(S3_LIBS)
 
 diff: $(B)/ddbstream-san tests/oracle/node_modules
 	bash tests/oracle/diff.sh $(B)/ddbstream-san

@@ -41,6 +41,47 @@ static int fail(char *err, size_t cap, const char *fmt, ...)
     return -1;
 }
 
+/* With S3_CURL_DLOPEN (the CLI's build), libcurl is loaded when the first client opens, so a
+   run without S3 starts without it and its dozens of libraries (about 4 ms and 6 MiB). */
+#ifdef S3_CURL_DLOPEN
+#include <dlfcn.h>
+static struct {
+    CURLcode (*global_init)(long);
+    void (*global_cleanup)(void);
+    CURL *(*easy_init)(void);
+    CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+    CURLcode (*easy_perform)(CURL *);
+    CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+    void (*easy_cleanup)(CURL *);
+    const char *(*easy_strerror)(CURLcode);
+    struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+    void (*slist_free_all)(struct curl_slist *);
+} cu;
+#define CU(f) cu.f
+
+static int curl_load(char *err, size_t cap)
+{
+    static void *lib;
+    if (lib) return 0;
+    if (!(lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL)))
+        return fail(err, cap, "S3: cannot load libcurl (libcurl.so.4): %s", dlerror());
+    /* POSIX's way to store a symbol in a function pointer without a cast between the two */
+#define LOAD(f) if (!(*(void **)&cu.f = dlsym(lib, "curl_" #f))) goto missing
+    LOAD(global_init); LOAD(global_cleanup); LOAD(easy_init); LOAD(easy_setopt);
+    LOAD(easy_perform); LOAD(easy_getinfo); LOAD(easy_cleanup); LOAD(easy_strerror);
+    LOAD(slist_append); LOAD(slist_free_all);
+#undef LOAD
+    return 0;
+missing:
+    dlclose(lib);
+    lib = NULL;
+    return fail(err, cap, "S3: libcurl.so.4 lacks a function this program needs");
+}
+#else
+#define CU(f) curl_##f
+static int curl_load(char *err, size_t cap) { (void)err; (void)cap; return 0; }
+#endif
+
 /* ---- SHA-256 (FIPS 180-4), one shot: the body is already in memory ---- */
 
 static const uint32_t K256[64] = {
@@ -319,6 +360,7 @@ s3_client *s3_open(const s3_target *t, char *err, size_t errcap)
     for (q = region; *q; q++)
         if (!((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '-') || q - region > 40)
             return fail(err, errcap, "S3: bad AWS_REGION '%s'", region), NULL;
+    if (curl_load(err, errcap)) return NULL;
     if (!(c = (s3_client *)calloc(1, sizeof *c))) return fail(err, errcap, "out of memory"), NULL;
     c->t = *t;
     attempts = c->t.max_attempts;
@@ -341,37 +383,37 @@ s3_client *s3_open(const s3_target *t, char *err, size_t errcap)
         c->token_hdr = (char *)malloc(strlen(tok) + 32);
         if (c->token_hdr) sprintf(c->token_hdr, "x-amz-security-token: %s", tok);
     }
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    if (CU(global_init)(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         free(c->secret);
         free(c->token_hdr);
         free(c);
         return fail(err, errcap, "S3: curl_global_init failed"), NULL;
     }
-    c->curl = curl_easy_init();
+    c->curl = CU(easy_init)();
     if (!c->curl || !c->secret || (tok && *tok && !c->token_hdr)) {
         s3_close(c);
         return fail(err, errcap, "S3: out of memory"), NULL;
     }
     /* Options that hold for every request; the handle keeps its connection alive. */
-    curl_easy_setopt(c->curl, CURLOPT_AWS_SIGV4, c->sigv4);
-    curl_easy_setopt(c->curl, CURLOPT_USERNAME, ak); /* separate fields: no ':' parsing */
-    curl_easy_setopt(c->curl, CURLOPT_PASSWORD, c->secret);
-    curl_easy_setopt(c->curl, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(c->curl, CURLOPT_READFUNCTION, on_read);
-    curl_easy_setopt(c->curl, CURLOPT_READDATA, c);
-    curl_easy_setopt(c->curl, CURLOPT_SEEKFUNCTION, on_seek);
-    curl_easy_setopt(c->curl, CURLOPT_SEEKDATA, c);
-    curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_write);
-    curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, c);
-    curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, c);
-    curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, c->errbuf);
-    curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L); /* timeouts without SIGALRM */
-    curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, c->t.connect_timeout_ms);
-    curl_easy_setopt(c->curl, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(c->curl, CURLOPT_PATH_AS_IS, 1L); /* a key may hold "." or ".." segments */
-    curl_easy_setopt(c->curl, CURLOPT_FOLLOWLOCATION, 0L); /* a redirect is reported, not chased */
-    curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "ddbstream-s3");
+    CU(easy_setopt)(c->curl, CURLOPT_AWS_SIGV4, c->sigv4);
+    CU(easy_setopt)(c->curl, CURLOPT_USERNAME, ak); /* separate fields: no ':' parsing */
+    CU(easy_setopt)(c->curl, CURLOPT_PASSWORD, c->secret);
+    CU(easy_setopt)(c->curl, CURLOPT_UPLOAD, 1L);
+    CU(easy_setopt)(c->curl, CURLOPT_READFUNCTION, on_read);
+    CU(easy_setopt)(c->curl, CURLOPT_READDATA, c);
+    CU(easy_setopt)(c->curl, CURLOPT_SEEKFUNCTION, on_seek);
+    CU(easy_setopt)(c->curl, CURLOPT_SEEKDATA, c);
+    CU(easy_setopt)(c->curl, CURLOPT_WRITEFUNCTION, on_write);
+    CU(easy_setopt)(c->curl, CURLOPT_WRITEDATA, c);
+    CU(easy_setopt)(c->curl, CURLOPT_HEADERFUNCTION, on_header);
+    CU(easy_setopt)(c->curl, CURLOPT_HEADERDATA, c);
+    CU(easy_setopt)(c->curl, CURLOPT_ERRORBUFFER, c->errbuf);
+    CU(easy_setopt)(c->curl, CURLOPT_NOSIGNAL, 1L); /* timeouts without SIGALRM */
+    CU(easy_setopt)(c->curl, CURLOPT_CONNECTTIMEOUT_MS, c->t.connect_timeout_ms);
+    CU(easy_setopt)(c->curl, CURLOPT_TCP_KEEPALIVE, 1L);
+    CU(easy_setopt)(c->curl, CURLOPT_PATH_AS_IS, 1L); /* a key may hold "." or ".." segments */
+    CU(easy_setopt)(c->curl, CURLOPT_FOLLOWLOCATION, 0L); /* a redirect is reported, not chased */
+    CU(easy_setopt)(c->curl, CURLOPT_USERAGENT, "ddbstream-s3");
     return c;
 }
 
@@ -379,13 +421,13 @@ void s3_close(s3_client *c)
 {
     volatile char *v;
     if (!c) return;
-    if (c->curl) curl_easy_cleanup(c->curl);
+    if (c->curl) CU(easy_cleanup)(c->curl);
     for (v = c->secret; v && *v; v++) *v = 0; /* volatile: the wipe is not optimised away */
     for (v = c->token_hdr; v && *v; v++) *v = 0;
     free(c->secret);
     free(c->token_hdr);
     free(c);
-    curl_global_cleanup();
+    CU(global_cleanup)();
 }
 
 const s3_stats *s3_get_stats(const s3_client *c) { return &c->stats; }
@@ -432,7 +474,7 @@ static int classify(s3_client *c, CURLcode rc, long status, char *msg, size_t ca
     char code[128], text[512];
     size_t i;
     if (rc != CURLE_OK) {
-        snprintf(msg, cap, "curl error %d (%s)%s%s", (int)rc, curl_easy_strerror(rc),
+        snprintf(msg, cap, "curl error %d (%s)%s%s", (int)rc, CU(easy_strerror)(rc),
                  c->errbuf[0] ? ": " : "", c->errbuf);
         switch (rc) {
         case CURLE_COULDNT_RESOLVE_HOST: case CURLE_COULDNT_CONNECT: case CURLE_OPERATION_TIMEDOUT:
@@ -521,18 +563,18 @@ int s3_put(s3_client *c, const char *key, const char *data, size_t len, char *er
      * the header's value. So we send the real hash, and S3 checks the body against it. */
     s3_sha256_hex(data ? data : "", len, hash);
     snprintf(sha_hdr, sizeof sha_hdr, "x-amz-content-sha256: %s", hash);
-    hdrs = curl_slist_append(hdrs, sha_hdr);
-    if (hdrs && (h = curl_slist_append(hdrs, content_type(full)))) hdrs = h; else goto oom;
+    hdrs = CU(slist_append)(hdrs, sha_hdr);
+    if (hdrs && (h = CU(slist_append)(hdrs, content_type(full)))) hdrs = h; else goto oom;
     /* No "Expect:" here to skip 100-continue: libcurl < 8.3 signs that removed header
      * (curl issue 11664) and every request fails. Its own Expect is not signed, and lets S3
      * refuse a request (403...) before the body is sent. */
-    if (c->token_hdr && (h = curl_slist_append(hdrs, c->token_hdr))) hdrs = h;
+    if (c->token_hdr && (h = CU(slist_append)(hdrs, c->token_hdr))) hdrs = h;
     else if (c->token_hdr) goto oom;
 
-    curl_easy_setopt(c->curl, CURLOPT_URL, url);
-    curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(c->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
-    curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS,
+    CU(easy_setopt)(c->curl, CURLOPT_URL, url);
+    CU(easy_setopt)(c->curl, CURLOPT_HTTPHEADER, hdrs);
+    CU(easy_setopt)(c->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+    CU(easy_setopt)(c->curl, CURLOPT_TIMEOUT_MS,
                      c->t.timeout_ms ? c->t.timeout_ms : 30000L + (long)(len >> 20) * 1000L);
     c->body = data;
     c->body_len = len;
@@ -544,8 +586,8 @@ int s3_put(s3_client *c, const char *key, const char *data, size_t len, char *er
         c->have_etag = 0;
         c->errbuf[0] = 0;
         status = 0;
-        rc = curl_easy_perform(c->curl);
-        curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+        rc = CU(easy_perform)(c->curl);
+        CU(easy_getinfo)(c->curl, CURLINFO_RESPONSE_CODE, &status);
         c->stats.attempts++;
         if ((ok = rc == CURLE_OK && status == 200 && c->have_etag)) break;
         retry = classify(c, rc, status, last, sizeof last);
@@ -553,8 +595,8 @@ int s3_put(s3_client *c, const char *key, const char *data, size_t len, char *er
         c->stats.retries++;
         backoff(c, attempt);
     }
-    curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
-    curl_slist_free_all(hdrs);
+    CU(easy_setopt)(c->curl, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
+    CU(slist_free_all)(hdrs);
     c->body = NULL;
     if (ok) {
         free(url);
@@ -570,7 +612,7 @@ int s3_put(s3_client *c, const char *key, const char *data, size_t len, char *er
     return fail(err, errcap, "PUT s3://%s/%s: gave up after %d attempts in %.1f s; last error: %s",
                 c->t.bucket, full, attempt, now_s() - t0, last);
 oom:
-    curl_slist_free_all(hdrs);
+    CU(slist_free_all)(hdrs);
     free(url);
     return fail(err, errcap, "out of memory");
 }
