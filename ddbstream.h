@@ -831,13 +831,12 @@ static int ddbs__same(const char *a, const char *b, size_t n)
 {
     const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
     size_t i;
-    if (n >= 4) {  /* 4 bytes at a time, the last 4 overlapping: no byte loop to mispredict */
-        for (i = 0; i + 4 < n; i += 4)
-            if (ddbs__ld4(x + i) != ddbs__ld4(y + i)) return 0;
-        return ddbs__ld4(x + n - 4) == ddbs__ld4(y + n - 4);
-    }
-    for (i = 0; i < n; i++)
-        if (x[i] != y[i]) return 0;
+    if (n < 4)  /* first, middle and last byte cover all of 1 to 3 */
+        return n == 0 || (x[0] == y[0] && x[n >> 1] == y[n >> 1] && x[n - 1] == y[n - 1]);
+    /* the first and last 4 bytes (all of up to 8), then the middle 4 at a time */
+    if (ddbs__ld4(x) != ddbs__ld4(y) || ddbs__ld4(x + n - 4) != ddbs__ld4(y + n - 4)) return 0;
+    for (i = 4; i + 4 < n; i += 4)
+        if (ddbs__ld4(x + i) != ddbs__ld4(y + i)) return 0;
     return 1;
 }
 
@@ -1978,25 +1977,24 @@ static int ddbs__is_base64(const unsigned char *s, size_t j, size_t e)
    *after past the ':', or 10 when it is not written that plainly. */
 static unsigned ddbs__tag_at(const unsigned char *s, size_t t, size_t *after)
 {
-    unsigned tag;
-    switch (ddbs__ld4(s + t)) {
-    case DDBS__LE4('"', 'S', '"', ':'): tag = 0; break;
-    case DDBS__LE4('"', 'N', '"', ':'): tag = 1; break;
-    case DDBS__LE4('"', 'B', '"', ':'): tag = 2; break;
-    case DDBS__LE4('"', 'M', '"', ':'): tag = 5; break;
-    case DDBS__LE4('"', 'L', '"', ':'): tag = 6; break;
-    case DDBS__LE4('"', 'B', 'O', 'O'):
-        if (s[t + 4] != 'L' || s[t + 5] != '"' || s[t + 6] != ':') return 10;
-        *after = t + 7;
-        return 3;
-    case DDBS__LE4('"', 'N', 'U', 'L'):
-        if (s[t + 4] != 'L' || s[t + 5] != '"' || s[t + 6] != ':') return 10;
-        *after = t + 7;
-        return 4;
-    default:
-        return 10;
+    /* one-letter tags by their letter's low 5 bits (B 2, L 12, M 13, N 14, S 19), then the
+       letter itself checked: a table instead of a chain of compares on unpredictable data */
+    static const uint8_t one[32] = { 10, 10, 2, 10, 10, 10, 10, 10, 10, 10, 10, 10, 6, 5, 1, 10,
+                                     10, 10, 10, 0, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10 };
+    static const char letter[7] = { 'S', 'N', 'B', 0, 0, 'M', 'L' };
+    unsigned c = s[t + 1], tag = one[c & 31u];
+    if (s[t + 2] == '"') {
+        if (tag == 10 || (unsigned char)letter[tag] != c || s[t + 3] != ':') return 10;
+        *after = t + 4;
+        return tag;
     }
-    *after = t + 4;
+    switch (ddbs__ld4(s + t)) {
+    case DDBS__LE4('"', 'B', 'O', 'O'): tag = 3; break;
+    case DDBS__LE4('"', 'N', 'U', 'L'): tag = 4; break;
+    default: return 10;
+    }
+    if (s[t + 4] != 'L' || s[t + 5] != '"' || s[t + 6] != ':') return 10;
+    *after = t + 7;
     return tag;
 }
 
@@ -2104,7 +2102,8 @@ static size_t ddbs__fast_av(ddbs_parser *p, const unsigned char *s, size_t i, si
         n = tag <= 2 ? v1 - v0 : ln;
         if (n > room) return 0;
         p->cell[p->img][p->col][0] = (uint32_t)p->out_len;
-        DDBS_MEMCPY(p->opt.buf + p->out_len, tag <= 2 ? (const char *)s + v0 : l, n);
+        if (tag <= 2) ddbs__copy(p->opt.buf + p->out_len, s + v0, n, room, len - v0);
+        else DDBS_MEMCPY(p->opt.buf + p->out_len, l, n);
         p->out_len += n;
         p->cell[p->img][p->col][1] = (uint32_t)p->out_len;
         p->celltype[p->img][p->col] = (uint8_t)tag;
@@ -2176,7 +2175,7 @@ static size_t ddbs__fast_tree(ddbs_parser *p, const unsigned char *s, size_t i, 
             p->sc.stack[p->sc.depth++] = DDBS__R_AV_DONE;
             if (p->opt.format == DDBS_FORMAT_DDB)
                 (void)ddbs__put(p, tag == 5 ? "{\"M\":" : "{\"L\":", 5);
-            p->sc.stack[p->sc.depth++] = (uint8_t)(tag == 5 ? DDBS__R_MAP : DDBS__R_LIST | DDBS__ARR);
+            p->sc.stack[p->sc.depth++] = (uint8_t)(tag == 5 ? (unsigned)DDBS__R_MAP : DDBS__R_LIST | DDBS__ARR);
             (void)ddbs__put1(p, (char)s[w]);
             v = w + 1;
             v = DDBS__WS(s, v, len);
