@@ -2470,7 +2470,7 @@ static int ddbs__run(ddbs_parser *p, const unsigned char *s, size_t *pos, size_t
             if (c != '"') { e = DDBS_E_SYNTAX; at = base + i; goto fail; }
 #ifndef DDBS_SMALL
             if (ddbs__top(p) == DDBS__R_IMAGE || ddbs__top(p) == DDBS__R_MAP) {
-                uint8_t st;
+                uint8_t st = DDBS__S_KEY;
                 size_t k = ddbs__fast_tree(p, s, i, len, &st, 0);
                 if (k != i || st != DDBS__S_KEY) {
                     i = k;
@@ -2479,7 +2479,7 @@ static int ddbs__run(ddbs_parser *p, const unsigned char *s, size_t *pos, size_t
                 }
             }
             {
-                uint8_t st;
+                uint8_t st = DDBS__S_KEY;
                 size_t k = i;
                 if ((e = ddbs__fast_fields(p, s, &k, len, base, &at, &st)) != 0) { i = k; goto fail; }
                 if (k != i || st != DDBS__S_KEY) {
@@ -2526,7 +2526,7 @@ static int ddbs__run(ddbs_parser *p, const unsigned char *s, size_t *pos, size_t
             case '{':
 #ifndef DDBS_SMALL
                 if (p->sc.next == DDBS__R_AV) {
-                    uint8_t st;
+                    uint8_t st = DDBS__S_VALUE;
                     size_t k = ddbs__fast_tree(p, s, i, len, &st, 1);
                     if (k != i || st != DDBS__S_VALUE) {
                         i = k;
