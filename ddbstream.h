@@ -2231,6 +2231,21 @@ static size_t ddbs__fast_tree(ddbs_parser *p, const unsigned char *s, size_t i, 
     }
 }
 
+/* s[i] is the '"' of a string ddbs__begin has set up: if it is plain (copied as written, or
+   only checked) and whole here, it is copied and the index of its closing quote returned;
+   else 0, and nothing is done. */
+static size_t ddbs__fast_string(ddbs_parser *p, const unsigned char *s, size_t i, size_t len)
+{
+    int out = (p->sc.sflags & DDBS__SF_OUT) && p->dst;
+    size_t j;
+    if ((p->sc.sflags & ~(unsigned)(DDBS__SF_OUT | DDBS__SF_QUOTE)) != 0) return 0;
+    j = ddbs__scan_short(s, i + 1, len);
+    if (j < len && s[j] != '"') j = ddbs__scan_escaped(s, j, len);
+    if (j >= len || s[j] != '"' || (out && j - i - 1 > ddbs__room(p))) return 0;
+    if (out) (void)ddbs__put(p, (const char *)s + i + 1, j - i - 1);
+    return j;
+}
+
 /* Envelope fields in one loop: in the objects around the images (the event, the record,
    "dynamodb", unknown objects), each plain key is matched, and a plain string or number
    value taken, without a trip through the state machine per token. Starts at the '"' of a
@@ -2269,13 +2284,7 @@ static int ddbs__fast_fields(ddbs_parser *p, const unsigned char *s, size_t *pos
                 return e;
             }
             i = k + 1;
-            if ((p->sc.sflags & ~(unsigned)(DDBS__SF_OUT | DDBS__SF_QUOTE)) != 0) { *st = DDBS__S_STR; break; }
-            j = ddbs__scan_short(s, i, len);
-            if (j < len && s[j] != '"') j = ddbs__scan_escaped(s, j, len);
-            if (j >= len || s[j] != '"' ||
-                ((p->sc.sflags & DDBS__SF_OUT) && p->dst && j - i > ddbs__room(p)))
-                { *st = DDBS__S_STR; break; }
-            if ((p->sc.sflags & DDBS__SF_OUT) && p->dst) (void)ddbs__put(p, (const char *)s + i, j - i);
+            if (!(j = ddbs__fast_string(p, s, k, len))) { *st = DDBS__S_STR; break; }
             if ((e = ddbs__str_end(p)) != 0) {
                 *pos = j + 1;
                 *at = e == DDBS_E_SCHEMA ? p->sc.tok_off : base + j;
@@ -2477,8 +2486,7 @@ static int ddbs__run(ddbs_parser *p, const unsigned char *s, size_t *pos, size_t
                     p->sc.st = st;
                     continue;
                 }
-            }
-            {
+            } else {
                 uint8_t st = DDBS__S_KEY;
                 size_t k = i;
                 if ((e = ddbs__fast_fields(p, s, &k, len, base, &at, &st)) != 0) { i = k; goto fail; }
@@ -2547,15 +2555,9 @@ static int ddbs__run(ddbs_parser *p, const unsigned char *s, size_t *pos, size_t
                     ((p->sc.sflags & DDBS__SF_QUOTE) && p->dst && (e = ddbs__put1(p, '"')) != 0))
                     goto fail;
 #ifndef DDBS_SMALL
-                if ((p->sc.sflags & ~(unsigned)(DDBS__SF_OUT | DDBS__SF_QUOTE)) == 0 &&
-                    p->sc.next != DDBS__R_KDATA) {
-                    /* a plain string, whole here, copied as written or only checked */
-                    size_t j = ddbs__scan_short(s, i + 1, len);
-                    if (j < len && s[j] != '"') j = ddbs__scan_escaped(s, j, len);
-                    if (j < len && s[j] == '"' &&
-                        (!(p->sc.sflags & DDBS__SF_OUT) || !p->dst || j - i - 1 <= ddbs__room(p))) {
-                        if ((p->sc.sflags & DDBS__SF_OUT) && p->dst)
-                            (void)ddbs__put(p, (const char *)s + i + 1, j - i - 1);
+                if (p->sc.next != DDBS__R_KDATA) {
+                    size_t j = ddbs__fast_string(p, s, i, len);
+                    if (j) {
                         i = j + 1;
                         at = base + j;
                         if ((e = ddbs__str_end(p)) != 0) {
