@@ -2234,7 +2234,10 @@ static size_t ddbs__fast_tree(ddbs_parser *p, const unsigned char *s, size_t i, 
 /* s[i] is the '"' of a string ddbs__begin has set up: if it is plain (copied as written, or
    only checked) and whole here, it is copied and the index of its closing quote returned;
    else 0, and nothing is done. */
-static size_t ddbs__fast_string(ddbs_parser *p, const unsigned char *s, size_t i, size_t len)
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((always_inline))  /* two hot callers; a call costs more than the copy of it */
+#endif
+static inline size_t ddbs__fast_string(ddbs_parser *p, const unsigned char *s, size_t i, size_t len)
 {
     int out = (p->sc.sflags & DDBS__SF_OUT) && p->dst;
     size_t j;
