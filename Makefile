@@ -28,7 +28,7 @@ CLI_DEP = $(CLI_SRC) examples/cli.h ddbstream.h $(wildcard examples/s3_put.h)
 
 $(B)/ddbstream: $(CLI_DEP)
 	@mkdir -p $(B)
-	$(CC) $(WARN) $(CFLAGS) $(S3_DEF) -o $@ $(CLI_SRC) $(S3_LIBS)
+	$(CC) $(WARN) $(CFLAGS) $(S3_DEF) -pthread -o $@ $(CLI_SRC) $(S3_LIBS)
 
 run: $(B)/ddbstream
 	$(B)/ddbstream $(SAMPLE)
@@ -78,13 +78,18 @@ readme: $(B)/ddbstream
 # Differential test against @aws-sdk/util-dynamodb, on the CLI built with sanitizers.
 $(B)/ddbstream-san: $(CLI_DEP)
 	@mkdir -p $(B)
-	$(CC) $(WARN) $(SAN) $(S3_DEF) -o $@ $(CLI_SRC) $(S3_LIBS)
+	$(CC) $(WARN) $(SAN) $(S3_DEF) -pthread -o $@ $(CLI_SRC) $(S3_LIBS)
 
 diff: $(B)/ddbstream-san tests/oracle/node_modules
 	bash tests/oracle/diff.sh $(B)/ddbstream-san
 
-cli: $(B)/ddbstream $(B)/ddbstream-san
-	bash tests/cli.sh $(B)/ddbstream-san $(B)/ddbstream
+# The --jobs threads also run under ThreadSanitizer (clang), without S3.
+$(B)/ddbstream-tsan: $(CLI_DEP)
+	@mkdir -p $(B)
+	clang $(WARN) -O1 -g -fsanitize=thread -pthread -o $@ examples/ddbstream.c examples/cli.c
+
+cli: $(B)/ddbstream $(B)/ddbstream-san $(B)/ddbstream-tsan
+	bash tests/cli.sh $(B)/ddbstream-san $(B)/ddbstream $(B)/ddbstream-tsan
 
 tests/s3/node_modules: tests/s3/package.json tests/s3/package-lock.json
 	cd tests/s3 && npm ci --no-audit --no-fund
@@ -119,7 +124,7 @@ replicate: tests/replicate/node_modules
 LAMBDA_SRC = examples/lambda_bootstrap.c examples/cli.c examples/s3_put.c
 $(B)/lambda_bootstrap: $(LAMBDA_SRC) examples/cli.h examples/s3_put.h ddbstream.h
 	@mkdir -p $(B)
-	$(CC) $(WARN) $(SAN) -DDDBS_WITH_S3 -o $@ $(LAMBDA_SRC) -lcurl
+	$(CC) $(WARN) $(SAN) -DDDBS_WITH_S3 -pthread -o $@ $(LAMBDA_SRC) -lcurl
 
 # The Lambda runtime against a local Runtime API stand-in, and s3rver for --s3.
 lambda: $(B)/lambda_bootstrap $(B)/ddbstream tests/s3/node_modules
@@ -128,7 +133,7 @@ lambda: $(B)/lambda_bootstrap $(B)/ddbstream tests/s3/node_modules
 # Deployment zip: bootstrap at the root, shared libraries in lib/ (build on Amazon Linux 2023).
 lambda-zip:
 	@mkdir -p $(B)/lambda-pkg/lib
-	$(CC) -std=c99 -O2 -DDDBS_WITH_S3 -o $(B)/lambda-pkg/bootstrap $(LAMBDA_SRC) -lcurl
+	$(CC) -std=c99 -O2 -DDDBS_WITH_S3 -pthread -o $(B)/lambda-pkg/bootstrap $(LAMBDA_SRC) -lcurl
 	ldd $(B)/lambda-pkg/bootstrap | awk '$$3 ~ /^\// {print $$3}' | \
 	  grep -Ev '/(libc|libm|libpthread|libdl|librt|libresolv|ld-linux[^/]*)\.so' | xargs -r cp -L -t $(B)/lambda-pkg/lib/
 	cd $(B)/lambda-pkg && rm -f ../ddbstream-lambda.zip && zip -qr ../ddbstream-lambda.zip bootstrap lib

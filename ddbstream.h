@@ -168,6 +168,8 @@ typedef struct ddbs_options {
 #define DDBS__TOK_CAP 40      /* longest envelope key we match, with room to spare */
 #define DDBS__CARRY 1024      /* chunks under DDBS__CARRY_MIN bytes gather up to this */
 #define DDBS__CARRY_MIN 64
+#define DDBS__CT_PLAIN 0x80u  /* CSV cell type flag: taken whole by the fast path, so it holds
+                                 no '"', backslash or control byte */
 #define DDBS__META_CAP 768    /* eventName 32, eventID 128, SequenceNumber 64, time 64,
                                  userIdentity 480 bytes at most, as written */
 
@@ -216,7 +218,6 @@ typedef struct ddbs_parser {
     uint64_t part_out;        /* records_out when the part began */
     char rid[256];            /* its recordId, as written */
     uint64_t done;            /* bytes run through the scanner; offset less the carry */
-    size_t carry_n;
     unsigned char carry[DDBS__CARRY];  /* small chunks gathered before they are scanned */
     uint32_t kpos;            /* CSV: bytes of the attribute name matched so far */
     uint64_t cand;            /* CSV: columns the attribute name may still be */
@@ -225,9 +226,10 @@ typedef struct ddbs_parser {
     uint32_t collen[DDBS_MAX_COLUMNS];
     uint64_t colhash[64];     /* CSV: attribute columns by a hash of their name's length and ends */
     uint8_t colmeta[DDBS_MAX_COLUMNS];                      /* 1 + meta field, or 0 */
-    uint8_t celltype[3][DDBS_MAX_COLUMNS];
+    uint8_t celltype[3][DDBS_MAX_COLUMNS];  /* tag, DDBS__CT_PLAIN if the fast path took it */
     ddbs_record rec;          /* the record being delivered */
     uint32_t cell[3][DDBS_MAX_COLUMNS][2];                  /* staged cell per image */
+    uint64_t cellset[3];                                    /* its columns with a cell */
 } ddbs_parser;
 typedef char ddbs__depth_fits_u8[(DDBS_MAX_DEPTH > 0 && DDBS_MAX_DEPTH < 256) ? 1 : -1];
 
@@ -237,9 +239,9 @@ DDBS_API ddbs_result ddbs_parser_init(ddbs_parser *p, const ddbs_options *opt);
 
 /* Consumes len bytes; the chunk may end anywhere, even inside a token. Calls the sink for
    each finished line. Returns DDBS_OK or the first error, which stays (later calls return it
-   again). Chunks under 64 bytes are gathered into 256 before they are scanned, so an error
-   in them may show in a later call or in ddbs_parser_finish; output, offsets and counts are
-   the same however the input is cut. NULL data with len 0 is a no-op. */
+   again). Chunks under 64 bytes are gathered into up to 1 KiB before they are scanned, so
+   an error in them may show in a later call or in ddbs_parser_finish; output, offsets and
+   counts are the same however the input is cut. NULL data with len 0 is a no-op. */
 DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t len);
 
 /* Ends the input: DDBS_E_TRUNCATED if it stopped inside a document. */
@@ -464,6 +466,23 @@ static void ddbs__memset(void *d, int c, size_t n)
 #define DDBS__SSE2 1
 #endif
 
+/* A few small helpers sit on the hottest paths, where a call costs more than they do.
+   DDBS__LINE_ALIGNED starts a function on a cache line: the 1-byte path of
+   ddbs_parser_feed ran 18% slower when a build happened to place it across two. */
+#if defined(__GNUC__) || defined(__clang__)
+#define DDBS__INLINE __attribute__((always_inline)) inline
+#define DDBS__NOINLINE __attribute__((noinline))
+#ifndef DDBS_SMALL
+#define DDBS__LINE_ALIGNED __attribute__((aligned(64)))
+#endif
+#else
+#define DDBS__INLINE inline
+#define DDBS__NOINLINE
+#endif
+#ifndef DDBS__LINE_ALIGNED
+#define DDBS__LINE_ALIGNED
+#endif
+
 /* ---------------------------------------------------------------- scanner ------------ */
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -504,6 +523,10 @@ static size_t ddbs__find(const char *s, size_t j, size_t n, char c)
 #define DDBS__LE4(a, b, c, d) \
     ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
 static uint32_t ddbs__ld4(const unsigned char *s) { return DDBS__LE4(s[0], s[1], s[2], s[3]); }
+static DDBS__INLINE uint64_t ddbs__ld8(const unsigned char *s)
+{
+    return ddbs__ld4(s) | (uint64_t)ddbs__ld4(s + 4) << 32;
+}
 
 /* Where feed() resumes. */
 enum {
@@ -761,13 +784,18 @@ static uint64_t ddbs__div(uint64_t n, uint32_t d, uint32_t *rem)
 
 /* Short copies into the line: 16-byte blocks when both sides have room for whole blocks,
    else memcpy. d has dn bytes of room from it, s has sn readable bytes. */
-static void ddbs__copy(char *d, const unsigned char *s, size_t n, size_t dn, size_t sn)
+static DDBS__INLINE void ddbs__copy(char *d, const unsigned char *s, size_t n, size_t dn,
+                                    size_t sn)
 {
 #ifdef DDBS__SSE2
-    if (n <= 32 && dn >= 32 && sn >= 32) {
+    if (n <= 64 && dn >= 64 && sn >= 64) {  /* bytes past n are written, then overwritten */
         _mm_storeu_si128((__m128i *)(void *)d, _mm_loadu_si128((const __m128i *)(const void *)s));
         _mm_storeu_si128((__m128i *)(void *)(d + 16),
                          _mm_loadu_si128((const __m128i *)(const void *)(s + 16)));
+        _mm_storeu_si128((__m128i *)(void *)(d + 32),  /* always: no branch on the length */
+                         _mm_loadu_si128((const __m128i *)(const void *)(s + 32)));
+        _mm_storeu_si128((__m128i *)(void *)(d + 48),
+                         _mm_loadu_si128((const __m128i *)(const void *)(s + 48)));
         return;
     }
 #else
@@ -833,11 +861,12 @@ static int ddbs__same(const char *a, const char *b, size_t n)
     size_t i;
     if (n < 4)  /* first, middle and last byte cover all of 1 to 3 */
         return n == 0 || (x[0] == y[0] && x[n >> 1] == y[n >> 1] && x[n - 1] == y[n - 1]);
-    /* the first and last 4 bytes (all of up to 8), then the middle 4 at a time */
-    if (ddbs__ld4(x) != ddbs__ld4(y) || ddbs__ld4(x + n - 4) != ddbs__ld4(y + n - 4)) return 0;
-    for (i = 4; i + 4 < n; i += 4)
-        if (ddbs__ld4(x + i) != ddbs__ld4(y + i)) return 0;
-    return 1;
+    if (n <= 8)  /* the first and last 4 bytes cover all of 4 to 8 */
+        return ((ddbs__ld4(x) ^ ddbs__ld4(y)) | (ddbs__ld4(x + n - 4) ^ ddbs__ld4(y + n - 4))) == 0;
+    /* 8 at a time, the last 8 overlapping: one step for up to 16, the usual name */
+    for (i = 0; i + 8 < n; i += 8)
+        if (ddbs__ld8(x + i) != ddbs__ld8(y + i)) return 0;
+    return ddbs__ld8(x + n - 8) == ddbs__ld8(y + n - 8);
 }
 
 /* Bucket of a column name: most attribute names then meet one column or none. */
@@ -861,7 +890,10 @@ static size_t ddbs__unescape(const char *s, size_t n, char *d)
     size_t i = 0, o = 0;
     while (i < n) {
         uint32_t cp;
-        if (s[i] != '\\') { d[o++] = s[i++]; continue; }
+        size_t r = ddbs__find(s, i, n, '\\');  /* the text up to the next escape in one copy */
+        DDBS_MEMCPY(d + o, s + i, r - i);
+        o += r - i;
+        if ((i = r) == n) break;
         if (s[i + 1] != 'u') {
             static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
             unsigned k = 0;
@@ -990,7 +1022,7 @@ static int ddbs__begin(ddbs_parser *p, unsigned kind)
             /* attributes are staged as cells, one at a time, when a column wants them */
             p->dst = DDBS__D_NONE;
             p->seg_beg[k] = 1;
-            DDBS_MEMSET(p->cell[k], 0, sizeof p->cell[k]);
+            p->cellset[k] = 0;
             return 0;
         }
         p->dst = DDBS__D_LINE;
@@ -1317,7 +1349,6 @@ static size_t ddbs__prefix(const ddbs_parser *p, char *d, int item)
                           DDBS__SEEN_UID)))
             continue;
         if (vl == 0 && !quote) continue;  /* null time or userIdentity: absent */
-        DDBS_ASSERT(ddbs__strlen(name) == nl);
         if (!first) DDBS__EMIT(",", 1);
         first = 0;
         DDBS__EMIT(name, nl);
@@ -1367,13 +1398,29 @@ static void ddbs__order_images(ddbs_parser *p)
     }
 }
 
+#ifdef DDBS__SSE2
+/* Bits set in a 16-bit mask, without a loop per bit. */
+static unsigned ddbs__pop16(unsigned m)
+{
+    m = m - ((m >> 1) & 0x5555u);
+    m = (m & 0x3333u) + ((m >> 2) & 0x3333u);
+    m = (m + (m >> 4)) & 0x0F0Fu;
+    return (m + (m >> 8)) & 0x1Fu;
+}
+#endif
+
+/* Does a cell starting with c look like a spreadsheet formula? */
+static int ddbs__formula(char c)
+{
+    return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
+}
+
 /* CSV: one cell at out_len, quoted when it holds " , CR or LF (quotes doubled), and with a '
    first when guarded and it starts like a spreadsheet formula. */
 static int ddbs__csv_cell(ddbs_parser *p, const char *v, size_t n, size_t vroom, int guard)
 {
     size_t i = 0, extra = 0, need, run;
-    int q = 0, g = guard && n && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' ||
-                                  v[0] == '\t' || v[0] == '\r');
+    int q = 0, g = guard && n && ddbs__formula(v[0]);
     char *d;
 #ifdef DDBS__SSE2
     {   /* quotes counted and , CR LF noticed 16 bytes at a time: M and L cells are JSON,
@@ -1386,16 +1433,16 @@ static int ddbs__csv_cell(ddbs_parser *p, const char *v, size_t n, size_t vroom,
             unsigned ms = (unsigned)_mm_movemask_epi8(
                 _mm_or_si128(_mm_cmpeq_epi8(x, cm), _mm_or_si128(_mm_cmpeq_epi8(x, cr), _mm_cmpeq_epi8(x, lf))));
             q |= (mq | ms) != 0;
-            for (; mq; mq &= mq - 1) extra++;
+            extra += ddbs__pop16(mq);
         }
-        if (i < n && vroom - i >= 16) {  /* the tail in one more load, bytes past it masked */
+        if (i < n && vroom >= i + 16) {  /* the tail in one more load, bytes past it masked */
             __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(v + i));
             unsigned keep = (1u << (n - i)) - 1u;
             unsigned mq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, dq)) & keep;
             unsigned ms = (unsigned)_mm_movemask_epi8(
                 _mm_or_si128(_mm_cmpeq_epi8(x, cm), _mm_or_si128(_mm_cmpeq_epi8(x, cr), _mm_cmpeq_epi8(x, lf)))) & keep;
             q |= (mq | ms) != 0;
-            for (; mq; mq &= mq - 1) extra++;
+            extra += ddbs__pop16(mq);
             i = n;
         }
     }
@@ -1416,15 +1463,18 @@ static int ddbs__csv_cell(ddbs_parser *p, const char *v, size_t n, size_t vroom,
     }
     if (q) *d++ = '"';
     if (g) *d++ = '\'';
-    /* runs between quotes go in one copy each, every quote doubled */
+    /* runs between quotes go in one copy each, every quote doubled; the row is built after
+       the staged cells, so the copies never overlap (vroom 0: v is not in the line) */
     for (i = 0; extra; i += run + 1, extra--) {
         run = ddbs__find(v, i, n, '"') - i;
-        DDBS_MEMMOVE(d, v + i, run);
+        ddbs__copy(d, (const unsigned char *)v + i, run, p->opt.buf_size - (size_t)(d - p->opt.buf),
+                   vroom > i ? vroom - i : 0);
         d += run;
         *d++ = '"';
         *d++ = '"';
     }
-    DDBS_MEMMOVE(d, v + i, n - i);
+    ddbs__copy(d, (const unsigned char *)v + i, n - i, p->opt.buf_size - (size_t)(d - p->opt.buf),
+               vroom > i ? vroom - i : 0);
     d += n - i;
     if (q) *d++ = '"';
     p->out_len += need;
@@ -1455,18 +1505,39 @@ static int ddbs__csv_header_out(ddbs_parser *p)
     return 0;
 }
 
+/* Is c in v[0..n)? v has vroom bytes of room from it, so whole 16-byte blocks may be read. */
+static int ddbs__has(const char *v, size_t n, size_t vroom, char c)
+{
+#ifdef DDBS__SSE2
+    if (vroom >= n + 16) {  /* the last block masked: no byte-by-byte tail */
+        const __m128i cc = _mm_set1_epi8(c);
+        size_t i;
+        for (i = 0;; i += 16) {
+            unsigned m = (unsigned)_mm_movemask_epi8(
+                _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(v + i)), cc));
+            if (n - i <= 16) return (m & ((1u << (n - i)) - 1u)) != 0;
+            if (m) return 1;
+        }
+    }
+#else
+    (void)vroom;
+#endif
+    return ddbs__find(v, 0, n, c) < n;
+}
+
 /* CSV: the row of the record, built after the staged cells. */
 static int ddbs__csv_row(ddbs_parser *p, size_t *start, size_t *end)
 {
     unsigned k = p->ev == DDBS_EV_REMOVE ? 2u : 1u, c;
-    int e;
+    int e, safe = (p->opt.flags & DDBS_F_CSV_SAFE) != 0;
     if (!p->header_sent && (e = ddbs__csv_header_out(p)) != 0) return e;
     if (!p->seg_beg[k]) k = 0;
     *start = p->out_len;
     for (c = 0; c < p->opt.ncolumns; c++) {
         const char *v = "";
-        size_t n = 0, vroom = 0;
-        int guard = 0;
+        size_t n = 0, vroom = 0;  /* vroom: bytes readable from v, for whole-block loads */
+        int guard = 0, plain = 1, comma = 0;  /* plain: no '"', CR or LF (an absent cell is
+                                                 empty); comma: ',' possible */
         if (c) {
             if (p->out_len >= p->opt.buf_size) return DDBS_E_LINE_TOO_BIG;
             p->opt.buf[p->out_len++] = ',';
@@ -1475,17 +1546,26 @@ static int ddbs__csv_row(ddbs_parser *p, size_t *start, size_t *end)
             unsigned m = p->colmeta[c] - 1u;
             v = p->meta + ddbs__moff[m];
             n = p->mlen[m];
-            if (n >= 2 && v[0] == '"') { v++; n -= 2; }  /* a time written as a string */
-            if (ddbs__find(v, 0, n, '\\') < n) {
+            vroom = DDBS__META_CAP - ddbs__moff[m];
+            if (n >= 2 && v[0] == '"') { v++; n -= 2; vroom--; }  /* a time written as a string */
+            if (ddbs__has(v, n, vroom, '\\')) {
                 n = ddbs__unescape(v, n, p->scratch);
                 v = p->scratch;
+                vroom = 0;
+                plain = 0;
+            } else {
+                comma = 1;  /* JSON text without escapes holds no '"' or control byte */
             }
             guard = 1;  /* a time written as a string could start like a formula too */
-        } else if (p->seg_beg[k] && p->cell[k][c][1]) {
+        } else if (p->seg_beg[k] && (p->cellset[k] >> c & 1u)) {
+            unsigned ct = p->celltype[k][c], tag = ct & ~(unsigned)DDBS__CT_PLAIN;
             v = p->opt.buf + p->cell[k][c][0];
             n = p->cell[k][c][1] - p->cell[k][c][0];
             vroom = p->opt.buf_size - p->cell[k][c][0];
-            guard = p->celltype[k][c] == 0 || p->celltype[k][c] == 2;  /* S or B */
+            guard = tag == 0 || tag == 2;  /* S or B */
+            /* the fast path took it whole, or N, BOOL, NULL: digits, signs and letters */
+            plain = (ct & DDBS__CT_PLAIN) || (tag != 0 && tag != 2 && tag < 5);
+            comma = tag == 0;
         }
         if (!n && p->opt.ncolumns == 1) {  /* "" rather than a blank line */
             if (2 > p->opt.buf_size - p->out_len) return DDBS_E_LINE_TOO_BIG;
@@ -1493,16 +1573,14 @@ static int ddbs__csv_row(ddbs_parser *p, size_t *start, size_t *end)
             p->opt.buf[p->out_len++] = '"';
             continue;
         }
-        if (vroom && p->celltype[k][c] != 0 && p->celltype[k][c] != 2 && p->celltype[k][c] < 5 &&
-            n <= p->opt.buf_size - p->out_len) {
-            /* N, BOOL, NULL: digits, signs, letters only, never quoted or guarded */
+        if (plain && !(comma && ddbs__has(v, n, vroom, ',')) &&
+            !(guard && safe && n && ddbs__formula(v[0])) && n <= p->opt.buf_size - p->out_len) {
             ddbs__copy(p->opt.buf + p->out_len, (const unsigned char *)v, n,
-                       p->opt.buf_size - p->out_len, vroom);
+                       p->opt.buf_size - p->out_len, vroom);  /* the cell as it is */
             p->out_len += n;
             continue;
         }
-        if ((e = ddbs__csv_cell(p, v, n, vroom, guard && (p->opt.flags & DDBS_F_CSV_SAFE))) != 0)
-            return e;
+        if ((e = ddbs__csv_cell(p, v, n, vroom, guard && safe)) != 0) return e;
     }
     if ((e = ddbs__csv_end_line(p)) != 0) return e;
     *end = p->out_len;
@@ -1637,6 +1715,7 @@ static int ddbs__close(ddbs_parser *p, unsigned c, uint64_t *at)
     case DDBS__R_AV_DONE:
         if (p->opt.format == DDBS_FORMAT_CSV && p->dst == DDBS__D_LINE && ddbs__top(p) == DDBS__R_IMAGE) {
             p->cell[p->img][p->col][1] = (uint32_t)p->out_len;
+            p->cellset[p->img] |= (uint64_t)1 << p->col;
             p->celltype[p->img][p->col] = p->ctype;
             p->dst = DDBS__D_NONE;
         }
@@ -1857,19 +1936,28 @@ static size_t ddbs__ws_at(const unsigned char *s, size_t k, size_t len)
 {
     if (s[k] == ' ' && (k + 1 == len || s[k + 1] > ' ')) return k + 1;  /* ": " */
 #if defined(DDBS__SSE2) && defined(DDBS__CTZ)
-    if (s[k] == '\n' && len - k > 16) {  /* pretty: a newline and an indent of spaces */
+    if (s[k] == '\n' && len - k > 32) {  /* pretty: a newline and an indent of spaces */
+        const __m128i sp = _mm_set1_epi8(' ');
         unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
-                         _mm_loadu_si128((const __m128i *)(const void *)(s + k + 1)),
-                         _mm_set1_epi8(' '))) ^ 0xFFFFu;
-        if (m && s[k + 1 + DDBS__CTZ(m)] > ' ') return k + 1 + DDBS__CTZ(m);
+                         _mm_loadu_si128((const __m128i *)(const void *)(s + k + 1)), sp)) ^ 0xFFFFu;
+        size_t j = k + 1;
+        if (!m) {  /* 16 spaces or more: nested maps indent that far */
+            j += 16;
+            m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+                    _mm_loadu_si128((const __m128i *)(const void *)(s + j)), sp)) ^ 0xFFFFu;
+        }
+        if (m && s[j + DDBS__CTZ(m)] > ' ') return j + DDBS__CTZ(m);
     }
 #endif
     return ddbs__is_ws(s[k]) ? ddbs__skip_ws(s, k, len) : k;
 }
-#define DDBS__WS(s, k, len) ((k) < (len) && (s)[k] <= ' ' ? ddbs__ws_at(s, k, len) : (k))
+/* Whitespace after s[k]: none (compact) and one space (pretty ": ") without a call. */
+#define DDBS__WS(s, k, len) \
+    ((k) < (len) && (s)[k] <= ' ' ? \
+     ((s)[k] == ' ' && (k) + 1 < (len) && (s)[(k) + 1] > ' ' ? (k) + 1 : ddbs__ws_at(s, k, len)) : (k))
 
 /* As ddbs__scan_str, with its first 16 bytes inline: most names and values are short. */
-static size_t ddbs__scan_short(const unsigned char *s, size_t j, size_t n)
+static DDBS__INLINE size_t ddbs__scan_short(const unsigned char *s, size_t j, size_t n)
 {
 #if defined(DDBS__SSE2) && defined(DDBS__CTZ)
     if (n - j >= 16) {
@@ -1928,21 +2016,36 @@ static size_t ddbs__scan_escaped(const unsigned char *s, size_t j, size_t n)
     }
 }
 
+/* The first byte of s[j..e) that is not a digit, or e: 8 bytes a step while 8 are left (a
+   byte below '0' borrows into its top bit, one above '9' carries into it with 0x46 added). */
+static size_t ddbs__digits(const unsigned char *s, size_t j, size_t e)
+{
+    while (e - j >= 8) {
+        uint64_t x = ddbs__ld8(s + j),
+                 m = ((x - 0x3030303030303030u) | (x + 0x4646464646464646u) | x) & 0x8080808080808080u;
+        if (m) return j + ddbs__ctz64(m) / 8;
+        j += 8;
+    }
+    while (j < e && (unsigned)(s[j] - '0') < 10u) j++;
+    return j;
+}
+
 /* The JSON number grammar over s[j..e), as the number table would judge it. */
 static int ddbs__is_number(const unsigned char *s, size_t j, size_t e)
 {
     size_t d;
     if (j < e && s[j] == '-') j++;
-    for (d = j; j < e && (unsigned)(s[j] - '0') < 10u; j++) {}
+    d = j;
+    j = ddbs__digits(s, j, e);
     if (j == d || (s[d] == '0' && j - d > 1)) return 0;
     if (j < e && s[j] == '.') {
-        for (d = ++j; j < e && (unsigned)(s[j] - '0') < 10u; j++) {}
-        if (j == d) return 0;
+        d = ++j;
+        if ((j = ddbs__digits(s, j, e)) == d) return 0;
     }
     if (j < e && (s[j] | 0x20u) == 'e') {
         if (++j < e && (s[j] == '+' || s[j] == '-')) j++;
-        for (d = j; j < e && (unsigned)(s[j] - '0') < 10u; j++) {}
-        if (j == d) return 0;
+        d = j;
+        if ((j = ddbs__digits(s, j, e)) == d) return 0;
     }
     return j == e;
 }
@@ -2046,7 +2149,7 @@ static size_t ddbs__fast_av(ddbs_parser *p, const unsigned char *s, size_t i, si
                             unsigned *tagp, size_t *colon)
 {
     static const char *const lit[3] = { "true", "false", "null" };
-    size_t k, v0, v1, n, q, room;
+    size_t k, v0, v1, n, q, room, esc = 0;  /* esc: where S text stopped being plain ASCII */
     unsigned tag, j, typed = p->opt.format == DDBS_FORMAT_DDB, ln = 0;
     const char *l = NULL;
     char *d;
@@ -2075,8 +2178,10 @@ static size_t ddbs__fast_av(ddbs_parser *p, const unsigned char *s, size_t i, si
         if (s[k] != '"') return 0;
         v0 = k + 1;
         v1 = ddbs__scan_short(s, v0, len);
-        if (v1 < len && s[v1] != '"' && tag == 0)  /* S copied as written may keep escapes */
-            v1 = DDBS__CELL(p) ? ddbs__scan_text(s, v1, len) : ddbs__scan_escaped(s, v1, len);
+        if (v1 < len && s[v1] != '"' && tag == 0) {  /* S: escapes kept, or decoded in cells */
+            esc = v1;
+            v1 = ddbs__scan_escaped(s, v1, len);
+        }
         if (v1 >= len || s[v1] != '"') return 0;
         if (tag == 1 ? !ddbs__is_number(s, v0, v1) : tag == 2 && !ddbs__is_base64(s, v0, v1))
             return 0;
@@ -2102,11 +2207,20 @@ static size_t ddbs__fast_av(ddbs_parser *p, const unsigned char *s, size_t i, si
         n = tag <= 2 ? v1 - v0 : ln;
         if (n > room) return 0;
         p->cell[p->img][p->col][0] = (uint32_t)p->out_len;
+        if (esc && ddbs__find((const char *)s, esc, v1, '\\') < v1) {
+            /* the text the escapes stand for: it may hold '"' or a line break */
+            p->out_len += ddbs__unescape((const char *)s + v0, n, p->opt.buf + p->out_len);
+            p->cell[p->img][p->col][1] = (uint32_t)p->out_len;
+            p->cellset[p->img] |= (uint64_t)1 << p->col;
+            p->celltype[p->img][p->col] = (uint8_t)tag;
+            return k + 1;
+        }
         if (tag <= 2) ddbs__copy(p->opt.buf + p->out_len, s + v0, n, room, len - v0);
         else DDBS_MEMCPY(p->opt.buf + p->out_len, l, n);
         p->out_len += n;
         p->cell[p->img][p->col][1] = (uint32_t)p->out_len;
-        p->celltype[p->img][p->col] = (uint8_t)tag;
+        p->cellset[p->img] |= (uint64_t)1 << p->col;
+        p->celltype[p->img][p->col] = (uint8_t)(tag | DDBS__CT_PLAIN);
         return k + 1;
     }
     if (!p->dst) return k + 1;
@@ -2149,9 +2263,66 @@ static size_t ddbs__fast_tree(ddbs_parser *p, const unsigned char *s, size_t i, 
 {
     size_t k = i, v, w;
     unsigned tag, raw;
+    /* plain NDJSON: a member "name":{"S":"text"} (or N, B), compact or pretty, is matched
+       whole below, and written as fast_key and fast_av would write it, in one go */
+    int plain = p->opt.format == DDBS_FORMAT_NDJSON;
+    unsigned nq = (p->opt.flags & DDBS_F_NUMBERS_AS_STRINGS) != 0;
     if (at_value) goto value;
     for (;;) {
         /* s[i] == '"': a name in the image or map on top */
+        if (plain && p->sc.depth < DDBS_MAX_DEPTH) {
+            /* a plain name, then : or ": " and { */
+            size_t j = ddbs__scan_short(s, i + 1, len), n = j + 1 - i, a, t, v0, v1;
+            if (len - j >= 32 && s[j] == '"' && s[j + 1] == ':' &&
+                s[a = j + 2 + (s[j + 2] == ' ')] == '{') {
+                /* "X": with X the tag, then " or  " (pretty: a newline and an indent before the
+                   tag and before the closing brace) */
+                t = DDBS__WS(s, a + 1, len);
+                if (len - t >= 8 && (ddbs__ld4(s + t) & 0xFFFF00FFu) == DDBS__LE4('"', 0, '"', ':')) {
+                    unsigned c = s[t + 1];
+                    tag = c == 'S' ? 0u : c == 'N' ? 1u : c == 'B' ? 2u : 3u;
+                    v0 = t + 4 + (s[t + 4] == ' ');
+                    if (tag <= 2 && s[v0] == '"') {
+                        v1 = ddbs__scan_short(s, ++v0, len);
+                        if (v1 < len && s[v1] != '"' && tag == 0) v1 = ddbs__scan_escaped(s, v1, len);
+                        if (v1 < len && s[v1] == '"' && (k = DDBS__WS(s, v1 + 1, len)) < len &&
+                            s[k] == '}' &&
+                            (tag == 0 || (tag == 1 ? ddbs__is_number(s, v0, v1) : ddbs__is_base64(s, v0, v1)))) {
+                            p->sc.next = DDBS__R_AV;
+                            if (p->dst) {  /* "name":"text" as fast_key and fast_av write it */
+                                size_t vn = v1 - v0, room = p->opt.buf_size - 2 - p->out_len;
+                                unsigned q = tag != 1 || nq;
+                                char *d = p->opt.buf + p->out_len;
+                                if (n + 1 + vn + 2 * q > room) goto member;
+                                ddbs__copy(d, s + i, n, room, len - i);
+                                d[n] = ':';
+                                d += n + 1;
+                                d[0] = '"';
+                                d += q;
+                                ddbs__copy(d, s + v0, vn, room - n - 1 - q, len - v0);
+                                d += vn;
+                                d[0] = '"';
+                                p->out_len = (size_t)(d + q - p->opt.buf);
+                            }
+                            v = k + 1;
+                            goto after;
+                        }
+                    }
+                }
+                /* any other AttributeValue: the name as fast_key writes it, the value below */
+                if (p->dst) {
+                    size_t room = p->opt.buf_size - 2 - p->out_len;
+                    if (n + 1 > room) goto member;
+                    ddbs__copy(p->opt.buf + p->out_len, s + i, n, room, len - i);
+                    p->opt.buf[p->out_len + n] = ':';
+                    p->out_len += n + 1;
+                }
+                p->sc.next = DDBS__R_AV;
+                k = a;
+                goto value;
+            }
+        }
+    member:
         if (!(k = ddbs__fast_key(p, s, i, len))) { *st = DDBS__S_KEY; return i; }
         k = DDBS__WS(s, k, len);
         if (k >= len || s[k] != '{') { *st = DDBS__S_VALUE; return k; }
@@ -2222,6 +2393,7 @@ static size_t ddbs__fast_tree(ddbs_parser *p, const unsigned char *s, size_t i, 
         p->sc.depth--;  /* the AttributeValue: a CSV cell ends, typed '}' */
         if (p->opt.format == DDBS_FORMAT_CSV && p->dst == DDBS__D_LINE && ddbs__top(p) == DDBS__R_IMAGE) {
             p->cell[p->img][p->col][1] = (uint32_t)p->out_len;
+            p->cellset[p->img] |= (uint64_t)1 << p->col;
             p->celltype[p->img][p->col] = p->ctype;
             p->dst = DDBS__D_NONE;
         }
@@ -2234,10 +2406,7 @@ static size_t ddbs__fast_tree(ddbs_parser *p, const unsigned char *s, size_t i, 
 /* s[i] is the '"' of a string ddbs__begin has set up: if it is plain (copied as written, or
    only checked) and whole here, it is copied and the index of its closing quote returned;
    else 0, and nothing is done. */
-#if defined(__GNUC__) || defined(__clang__)
-__attribute__((always_inline))  /* two hot callers; a call costs more than the copy of it */
-#endif
-static inline size_t ddbs__fast_string(ddbs_parser *p, const unsigned char *s, size_t i, size_t len)
+static DDBS__INLINE size_t ddbs__fast_string(ddbs_parser *p, const unsigned char *s, size_t i, size_t len)
 {
     int out = (p->sc.sflags & DDBS__SF_OUT) && p->dst;
     size_t j;
@@ -2278,6 +2447,18 @@ static int ddbs__fast_fields(ddbs_parser *p, const unsigned char *s, size_t *pos
         i = k + 1;
         k = DDBS__WS(s, i, len);
         if (k >= len) { *st = DDBS__S_VALUE; i = k; break; }
+        if (s[k] == '"' && p->sc.next == DDBS__R_SKIP) {
+            /* an unknown field's string is only checked: what ddbs__begin, ddbs__fast_string
+               and ddbs__str_end would do with it, without them */
+            j = ddbs__scan_short(s, k + 1, len);
+            if (j < len && s[j] != '"') j = ddbs__scan_escaped(s, j, len);
+            if (j < len && s[j] == '"') {
+                p->sc.tok_off = base + k;
+                p->sc.sflags = 0;
+                v = j + 1;
+                goto value_done;
+            }
+        }
         if (s[k] == '"' && p->sc.next != DDBS__R_KDATA) {
             p->sc.tok_off = base + k;
             if ((e = ddbs__begin(p, '"')) != 0 ||
@@ -2308,7 +2489,7 @@ static int ddbs__fast_fields(ddbs_parser *p, const unsigned char *s, size_t *pos
             i = k;
             break;
         }
-        /* after the value: ',' and the next key, or the state machine closes the object */
+    value_done:  /* after the value: ',' and the next key, or the state machine closes the object */
         i = v;
         v = DDBS__WS(s, v, len);
         raw = p->sc.stack[p->sc.depth - 1];
@@ -2974,39 +3155,35 @@ static ddbs_result ddbs__chunk(ddbs_parser *p, const unsigned char *s, size_t le
 
 /* Small chunks are gathered first (the tiny-chunk carry): the scanner then runs over enough
    bytes at once for its fast paths, so byte-by-byte feeding stays within a few times the
-   speed of large chunks. What comes out, and every offset, is the same. */
-#if defined(__GNUC__) || defined(__clang__)
-#define DDBS__NOINLINE __attribute__((noinline))
-#else
-#define DDBS__NOINLINE
-#endif
-
+   speed of large chunks. What comes out, and every offset, is the same. The carry holds
+   p->offset - p->done bytes: one counter per call, not two. p->offset already counts s. */
 static DDBS__NOINLINE ddbs_result ddbs__feed(ddbs_parser *p, const unsigned char *s, size_t len)
 {
+    size_t n = (size_t)(p->offset - len - p->done);  /* bytes in the carry before s */
     while (len) {
         size_t m;
         ddbs_result rc;
-        if (!p->carry_n && len >= DDBS__CARRY_MIN) return ddbs__chunk(p, s, len);
-        m = DDBS__CARRY - p->carry_n < len ? DDBS__CARRY - p->carry_n : len;
-        DDBS_MEMCPY(p->carry + p->carry_n, s, m);
-        p->carry_n += m;
+        if (!n && len >= DDBS__CARRY_MIN) return ddbs__chunk(p, s, len);
+        m = DDBS__CARRY - n < len ? DDBS__CARRY - n : len;
+        DDBS_MEMCPY(p->carry + n, s, m);
+        n += m;
         s += m;
         len -= m;
-        if (p->carry_n < DDBS__CARRY) break;
-        p->carry_n = 0;
+        if (n < DDBS__CARRY) break;
+        n = 0;
         if ((rc = ddbs__chunk(p, p->carry, DDBS__CARRY)) != DDBS_OK) return rc;
     }
     return DDBS_OK;
 }
 
-DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t len)
+DDBS__LINE_ALIGNED DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t len)
 {
     const unsigned char *s = (const unsigned char *)data;
     if (len < DDBS__CARRY_MIN && p && s && !p->error) {
-        size_t n = p->carry_n;
+        uint64_t o = p->offset;
+        size_t n = (size_t)(o - p->done);
         if (len < DDBS__CARRY - n) {  /* a small chunk joins the carry: no call, no scanner */
-            p->offset += len;
-            p->carry_n = n + len;
+            p->offset = o + len;
             if (len == 1) {
                 p->carry[n] = *s;
             } else {
@@ -3027,11 +3204,9 @@ DDBS_API ddbs_result ddbs_parser_finish(ddbs_parser *p)
 {
     if (!p) return DDBS_E_ARG;
     if (p->error) return p->error;
-    if (p->carry_n) {
-        size_t n = p->carry_n;
-        ddbs_result rc;
-        p->carry_n = 0;
-        if ((rc = ddbs__chunk(p, p->carry, n)) != DDBS_OK) return rc;
+    if (p->offset != p->done) {  /* the carry */
+        ddbs_result rc = ddbs__chunk(p, p->carry, (size_t)(p->offset - p->done));
+        if (rc != DDBS_OK) return rc;
     }
     if (p->nested) {  /* the input ended inside a base64 payload */
         p->sc = p->outer;

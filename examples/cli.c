@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -61,6 +62,8 @@ static const char usage[] =
     "  --prefix P            put before every object name\n"
     "  --partition hour|none hour: a new object when the UTC hour changes (default none)\n"
     "\n"
+    "  -j, --jobs N          threads for a large regular file (default: the CPUs, at most\n"
+    "                        8); 1 converts it in one pass\n"
     "  --stats               records, bytes and MB/s on stderr at the end\n"
     "  --no-progress         no progress line (shown when stderr is a terminal)\n"
     "  --help, --version\n"
@@ -205,7 +208,8 @@ static int usage_error(const char *msg, const char *arg)
 
 static const char *const value_options[] = {
     "--events", "--images", "--shape", "--format", "--line-max", "--columns", "--out-dir",
-    "--s3", "--max-bytes", "--max-records", "--prefix", "--partition", "--table", "--as" };
+    "--s3", "--max-bytes", "--max-records", "--prefix", "--partition", "--table", "--as",
+    "--jobs", "-j" };
 
 int cli_configure(cli *c, int argc, char **argv)
 {
@@ -224,6 +228,10 @@ int cli_configure(cli *c, int argc, char **argv)
         setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
     }
     c->progress = isatty(2);
+    {
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        c->jobs = ncpu < 1 ? 1 : ncpu > CLI_MAX_JOBS ? CLI_MAX_JOBS : (int)ncpu;
+    }
     c->files = calloc((size_t)argc + 1, sizeof *c->files);
     if (!c->files) return CLI_IO;
     for (a = 1; a < argc; a++) {
@@ -279,6 +287,10 @@ int cli_configure(cli *c, int argc, char **argv)
         } else if (!strcmp(arg, "--partition")) {
             if (!strcmp(val, "hour")) co->flags |= DDBS_CF_HOURLY;
             else if (strcmp(val, "none")) return usage_error("--partition takes hour or none", val);
+        } else if (!strcmp(arg, "--jobs") || !strncmp(arg, "-j", 2)) {
+            long v = strtol(arg[2] ? arg + 2 : val, NULL, 10);  /* -j N or -jN */
+            if (v < 1 || v > CLI_MAX_JOBS) return usage_error("--jobs needs a number from 1 to 8", val);
+            c->jobs = (int)v;
         } else if (!strcmp(arg, "--line-max")) {
             line_max = parse_size(val);
             if (line_max < DDBS_MIN_BUF) return usage_error("--line-max needs a size >= 4096", val);
@@ -437,7 +449,7 @@ static int report(cli *c, const ddbs_parser *p, ddbs_result rc)
     const char *seq = ddbs_parser_sequence(p, &sl);
     if (rc == DDBS_OK) return CLI_OK;
     /* for a runtime that retries from here: the record that was not converted */
-    c->fail_index = p->error_record ? p->error_record - 1 : 0;
+    c->fail_index = p->error_record ? c->rbase + p->error_record - 1 : 0;
     snprintf(c->fail_seq, sizeof c->fail_seq, "%.*s", (int)sl, seq);
     if (rc == DDBS_E_SINK && c->write_failed) {
         fprintf(stderr, "ddbstream: write error: %s\n", strerror(errno));
@@ -460,18 +472,19 @@ static int report(cli *c, const ddbs_parser *p, ddbs_result rc)
         return CLI_IO;
     }
     fprintf(stderr, "ddbstream: %s%s%s at byte %llu (record %llu)\n", n, sep, ddbs_strerror(rc),
-            (unsigned long long)p->error_offset, (unsigned long long)p->error_record);
+            (unsigned long long)(c->obase + p->error_offset),
+            (unsigned long long)(c->rbase + p->error_record));
     return CLI_BAD_INPUT;
 }
 
 static void progress(cli *c, const ddbs_parser *p)
 {
     double t;
+    uint64_t bin = c->bin + (p ? p->offset : 0), rin = c->rin + (p ? p->records_in : 0);
     if (!c->progress || (t = now()) - c->last < 0.5) return;
     c->last = t;
-    fprintf(stderr, "\rddbstream: %.1f MB read, %llu records, %.0f MB/s ",
-            (double)(c->bin + p->offset) / 1e6, (unsigned long long)(c->rin + p->records_in),
-            (double)(c->bin + p->offset) / 1e6 / (t - c->t0));
+    fprintf(stderr, "\rddbstream: %.1f MB read, %llu records, %.0f MB/s ", (double)bin / 1e6,
+            (unsigned long long)rin, (double)bin / 1e6 / (t - c->t0));
 }
 
 #ifndef MAP_POPULATE
@@ -503,14 +516,223 @@ static off_t feed_mapped(cli *c, int fd, ddbs_parser *p, ddbs_result *rc)
     return lseek(fd, at, SEEK_SET);
 }
 
+/* --jobs: a large regular file is cut into windows that each start with a '{' at the start
+   of a line; worker threads take the windows in turn, each converting one with a parser of
+   its own into a buffer of its own, and this thread writes the buffers out in file order.
+   A window converts cleanly only if its parser ends between documents with no error: then
+   the next window's first byte really starts a document, and a fresh parser there is in the
+   state one parser reading the whole file would be in. The first window that does not (a
+   '{' inside a document, bad input, no memory) is converted again, with the rest of the
+   file, by the sequential path, which also reports any error: output, messages and exit
+   status are those of one parser. Memory: a window mapped per worker, a buffer per slot; a
+   window that would be over 4 times the size asked (a document that large) or would give
+   over 64 MiB of lines ends the threaded part there, and the one pass converts the rest. */
+#define PAR_WINDOW_MAX ((off_t)2 << 20)
+#define PAR_WINDOW_MIN ((off_t)512 << 10)
+
+struct par;
+typedef struct {
+    struct par *pr;
+    off_t beg, end;           /* the window: bytes [beg, end) of the file */
+    int done;
+    ddbs_parser p;
+    ddbs_result rc;
+    char *line, *out;
+    size_t out_n, out_cap;
+} par_job;
+
+typedef struct par {
+    cli *c;
+    int fd, stop, nslots;
+    off_t at, next, end;      /* the input's first byte, the next window's, the file's end */
+    off_t window;             /* bytes per window: 16 or more per worker, so none waits long */
+    uint64_t taken, written;  /* windows taken by workers; written out */
+    par_job *slot;            /* window i uses slot i % nslots */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+} par;
+
+static int par_sink(void *user, const char *s, size_t n)
+{
+    par_job *j = (par_job *)user;
+    if (j->out_cap - j->out_n < n) {
+        size_t cap = j->out_cap ? j->out_cap : (size_t)1 << 20;
+        char *b;
+        while (cap - j->out_n < n) cap *= 2;
+        if (cap > (size_t)64 << 20) return -1;
+        if (!(b = realloc(j->out, cap))) return -1;
+        j->out = b;
+        j->out_cap = cap;
+    }
+    memcpy(j->out + j->out_n, s, n);
+    j->out_n += n;
+    return 0;
+}
+
+static void par_run(par_job *j)
+{
+    ddbs_options o = j->pr->c->o;
+    long pg = sysconf(_SC_PAGESIZE);
+    off_t base = j->beg - j->beg % pg;
+    size_t len = (size_t)(j->end - base);
+    void *m;
+    j->out_n = 0;
+    o.sink = par_sink;
+    o.user = j;
+    o.buf = j->line;
+    if (j->beg != j->pr->at) o.flags |= DDBS_F_NO_HEADER;  /* CSV: the first window's */
+    if ((j->rc = ddbs_parser_init(&j->p, &o)) != DDBS_OK) return;
+    m = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, j->pr->fd, base);
+    if (m == MAP_FAILED) {
+        j->rc = DDBS_E_SINK;  /* any failure here: the sequential path converts it again */
+        return;
+    }
+    j->rc = ddbs_parser_feed(&j->p, (const char *)m + (j->beg - base), (size_t)(j->end - j->beg));
+    if (j->rc == DDBS_OK) j->rc = ddbs_parser_finish(&j->p);
+    munmap(m, len);
+}
+
+/* The first '{' at or after x that starts a line; end if there is none before it; -1 if there
+   is none before limit either. */
+static off_t par_cut(int fd, off_t x, off_t end, off_t limit)
+{
+    static char b[1 << 16];  /* used under the lock */
+    while (x < end) {
+        if (x >= limit) return -1;
+        ssize_t r = pread(fd, b, sizeof b, x - 1);  /* with the byte before x */
+        const char *q = b;
+        if (r < 2) return end;
+        while ((q = memchr(q, '\n', (size_t)(b + r - 1 - q))) != NULL)
+            if (*++q == '{') return x - 1 + (q - b);
+        x += r - 1;
+    }
+    return end;
+}
+
+static void *par_worker(void *arg)
+{
+    par *pr = (par *)arg;
+    pthread_mutex_lock(&pr->mu);
+    for (;;) {
+        par_job *j;
+        while (!pr->stop && pr->next < pr->end && pr->taken - pr->written >= (uint64_t)pr->nslots)
+            pthread_cond_wait(&pr->cv, &pr->mu);
+        if (pr->stop || pr->next >= pr->end) break;
+        j = &pr->slot[pr->taken++ % (uint64_t)pr->nslots];
+        j->beg = pr->next;
+        j->end = pr->end - j->beg <= pr->window ? pr->end
+                 : par_cut(pr->fd, j->beg + pr->window, pr->end, j->beg + 4 * pr->window);
+        j->done = 0;
+        if (j->end < 0) {  /* too large for a window: the one pass goes on from here */
+            j->rc = DDBS_E_SINK;
+            j->done = 1;
+            pr->next = pr->end;
+            pthread_cond_broadcast(&pr->cv);
+            continue;
+        }
+        pr->next = j->end;
+        pthread_mutex_unlock(&pr->mu);
+        par_run(j);
+        pthread_mutex_lock(&pr->mu);
+        j->done = 1;
+        pthread_cond_broadcast(&pr->cv);
+    }
+    pthread_mutex_unlock(&pr->mu);
+    return NULL;
+}
+
+/* Converts [at, end) of fd with c->jobs workers; returns where the sequential path goes on
+   (end, or the first window that did not convert cleanly), or -1 after a write error. */
+static off_t par_convert(cli *c, int fd, off_t at, off_t end)
+{
+    par pr;
+    pthread_t tid[CLI_MAX_JOBS];
+    off_t pos = at;
+    int t, started = 0;
+    memset(&pr, 0, sizeof pr);
+    pr.c = c;
+    pr.fd = fd;
+    pr.at = pr.next = at;
+    pr.end = end;
+    pr.nslots = c->jobs + 1;  /* one waiting to be written while each worker converts */
+    pr.window = (end - at) / (16 * c->jobs);
+    if (pr.window < PAR_WINDOW_MIN) pr.window = PAR_WINDOW_MIN;
+    if (pr.window > PAR_WINDOW_MAX) pr.window = PAR_WINDOW_MAX;
+    if (!(pr.slot = calloc((size_t)pr.nslots, sizeof *pr.slot))) return at;
+    for (t = 0; t < pr.nslots; t++) {
+        pr.slot[t].pr = &pr;
+        if (!(pr.slot[t].line = malloc(c->o.buf_size))) pr.next = end;  /* none taken */
+    }
+    pthread_mutex_init(&pr.mu, NULL);
+    pthread_cond_init(&pr.cv, NULL);
+    while (started < c->jobs && !pthread_create(&tid[started], NULL, par_worker, &pr)) started++;
+    pthread_mutex_lock(&pr.mu);
+    if (!started) pr.next = end;
+    for (;;) {
+        par_job *j = &pr.slot[pr.written % (uint64_t)pr.nslots];
+        while (pr.written == pr.taken && pr.next < end) pthread_cond_wait(&pr.cv, &pr.mu);
+        if (pr.written == pr.taken) break;  /* all written */
+        while (!j->done) pthread_cond_wait(&pr.cv, &pr.mu);
+        pthread_mutex_unlock(&pr.mu);
+        if (j->rc != DDBS_OK) {
+            pthread_mutex_lock(&pr.mu);
+            break;
+        }
+        if (fwrite(j->out, 1, j->out_n, c->out) != j->out_n) {
+            fprintf(stderr, "ddbstream: write error: %s\n", strerror(errno));
+            pos = -1;
+            pthread_mutex_lock(&pr.mu);
+            break;
+        }
+        c->rin += j->p.records_in;
+        c->rout += j->p.records_out;
+        c->bin += j->p.offset;
+        c->bout += j->p.bytes_out;
+        c->docs += j->p.documents;
+        c->obase += j->p.offset;
+        c->rbase += j->p.records_in;
+        pos = j->end;
+        progress(c, NULL);
+        pthread_mutex_lock(&pr.mu);
+        pr.written++;
+        pthread_cond_broadcast(&pr.cv);
+    }
+    pr.stop = 1;
+    pthread_cond_broadcast(&pr.cv);
+    pthread_mutex_unlock(&pr.mu);
+    for (t = 0; t < started; t++) pthread_join(tid[t], NULL);
+    pthread_mutex_destroy(&pr.mu);
+    pthread_cond_destroy(&pr.cv);
+    for (t = 0; t < pr.nslots; t++) {
+        free(pr.slot[t].line);
+        free(pr.slot[t].out);
+    }
+    free(pr.slot);
+    return pos;
+}
+
 int cli_convert(cli *c, int fd, const char *mem, size_t n, const char *name)
 {
     static char in[1 << 16];
     ddbs_parser p;
     ddbs_result rc;
     int status = CLI_OK;
+    struct stat st;
+    off_t at;
     c->name = name;
-    rc = ddbs_parser_init(&p, &c->o);
+    c->obase = c->rbase = 0;
+    if (fd >= 0 && c->jobs > 1 && !c->chunked && !c->batchwrite && !c->firehose_response &&
+        !(c->o.flags & DDBS_F_SKIP_BAD) && !fstat(fd, &st) && S_ISREG(st.st_mode) &&
+        (at = lseek(fd, 0, SEEK_CUR)) >= 0 && st.st_size - at > 2 * PAR_WINDOW_MIN) {
+        off_t resume = par_convert(c, fd, at, st.st_size);
+        if (resume < 0) return CLI_IO;
+        if (lseek(fd, resume, SEEK_SET) < 0) return CLI_IO;
+    }
+    {
+        ddbs_options o = c->o;
+        if (c->obase && o.format == DDBS_FORMAT_CSV) o.flags |= DDBS_F_NO_HEADER;  /* it is out */
+        rc = ddbs_parser_init(&p, &o);
+    }
     if (fd < 0 && rc == DDBS_OK) rc = ddbs_parser_feed(&p, mem, n);
     if (fd >= 0 && rc == DDBS_OK) (void)feed_mapped(c, fd, &p, &rc);
     while (fd >= 0 && rc == DDBS_OK) {

@@ -8,6 +8,7 @@
 #include "../ddbstream.h"
 
 enum { CLI_OK = 0, CLI_BAD_INPUT = 1, CLI_USAGE = 2, CLI_IO = 3, CLI_DONE = -1 };
+#define CLI_MAX_JOBS 8
 
 struct s3_client;
 
@@ -18,6 +19,7 @@ typedef struct cli {
     const char *columns[DDBS_MAX_COLUMNS];
     const char *out_dir, *s3_url, *table;
     int batchwrite, as_delete, stats, progress, chunked, firehose_response;
+    int jobs;                 /* threads for a large regular file */
     char **files;
     int nfiles;
     /* outputs */
@@ -32,6 +34,7 @@ typedef struct cli {
     /* run state and totals */
     const char *name;         /* input being read, for messages */
     uint64_t rin, rout, bin, bout, docs, skipped;
+    uint64_t obase, rbase;    /* bytes and records of this input converted before its parser */
     double t0, last;
     uint64_t fail_index;      /* after a failure: index of the record not converted */
     char fail_seq[64];        /* ... and its SequenceNumber ("" if unknown) */

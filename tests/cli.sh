@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # CLI behaviour: options, exit codes, messages, constant memory on big inputs.
-# usage: tests/cli.sh SANITIZED_BIN PLAIN_BIN   (memory is measured on the plain build)
+# usage: tests/cli.sh SANITIZED_BIN PLAIN_BIN [TSAN_BIN]   (memory is measured on the plain
+# build; the ThreadSanitizer build, when given, runs the --jobs checks once more)
 set -u
 shopt -s lastpipe   # the memory checks read variables set at the end of a pipeline
 BIN=$1
 FAST=$2
+TSAN=${3:-}
 DATA=$(cd "$(dirname "$0")/data" && pwd)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -105,6 +107,64 @@ if [ -x /usr/bin/time ]; then
     { dd bs=1 count=$((${#line} + 1)) of=/dev/null 2> /dev/null; "$FAST" > "$T/file.out"; } < "$T/big.json"
     tail -n +13 "$T/pipe.out" | cmp -s - "$T/file.out"
     check "file on stdin already read in part: goes on from there" test $? = 0
+
+    # --jobs: windows converted by several threads come out as one parser's output, errors
+    # with the same byte and record, whatever the threads; memory still bounded.
+    rss "$FAST" -j 2 "$T/big.json" > "$T/j2.out" 2> "$T/err"
+    check "--jobs 2 on 21 MB: same bytes as the pipe, peak RSS ${kb} KiB <= 16 MiB" \
+        test $r = 0 -a "$kb" -le 16384
+    cmp -s "$T/pipe.out" "$T/j2.out" || bad "--jobs 2 on 21 MB: output differs from the pipe's"
+    for j in 1 3 8; do
+        "$BIN" -j $j --stats "$T/big.json" > "$T/j.out" 2> "$T/err"
+        check "--jobs $j (sanitized build): same bytes, 25200 records counted" \
+            test $? = 0 -a -n "$(grep -l '25200 records in, 25200 out' "$T/err")"
+        cmp -s "$T/pipe.out" "$T/j.out" || bad "--jobs $j: output differs from the pipe's"
+    done
+    # a '{' starting a line inside a document (records at column 0 in the array): the cut
+    # there is found out and the rest converted in one pass
+    for k in $(seq 700); do echo "$line"; done |
+        sed 's/},    {      "eventID"/},\n{"eventID"/g' > "$T/col0.json"
+    "$BIN" -j 1 "$T/col0.json" > "$T/c1.out"; "$BIN" -j 2 "$T/col0.json" > "$T/c2.out"
+    check "--jobs 2, records at the start of lines: same bytes as --jobs 1" \
+        test -s "$T/c1.out" -a "$(cmp -s "$T/c1.out" "$T/c2.out"; echo $?)" = 0
+    # bad input in a late window, and a file cut inside a document: same message, same lines
+    { head -n 1500 "$T/big.json"; sed 's/"N": "101"/"N": "1o1"/' <<< "$line"; tail -n 600 "$T/big.json"; } > "$T/bad.json"
+    head -c 20000000 "$T/big.json" > "$T/cut.json"
+    for f in bad cut; do
+        "$BIN" -j 1 "$T/$f.json" > "$T/e1.out" 2> "$T/e1.err"; r1=$?
+        "$BIN" -j 3 "$T/$f.json" > "$T/e3.out" 2> "$T/e3.err"; r3=$?
+        check "--jobs 3, $f.json: exit $r1, same message ($(cut -c1-60 < "$T/e1.err")...), same lines" \
+            test $r1 = 1 -a $r3 = 1 -a "$(cat "$T/e1.err")" = "$(cat "$T/e3.err")" \
+                 -a "$(cmp -s "$T/e1.out" "$T/e3.out"; echo $?)" = 0
+    done
+    # one document of 12 MB between ordinary ones: too large for a window, so the one pass
+    # takes over there; memory stays bounded
+    python3 - "$T/big.json" "$T/giant.json" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().split('\n')[:1200]
+recs = [r for l in lines[100:1100] for r in json.loads(l)['Records']]
+with open(sys.argv[2], 'w') as f:
+    f.write('\n'.join(lines[:100]) + '\n' + json.dumps({'Records': recs}) + '\n' + '\n'.join(lines[1100:]) + '\n')
+PY
+    "$BIN" -j 1 "$T/giant.json" > "$T/g1.out"
+    rss "$FAST" -j 2 "$T/giant.json" > "$T/g2.out"
+    check "--jobs 2, a 12 MB document: same bytes as --jobs 1, peak RSS ${kb} KiB <= 16 MiB" \
+        test $r = 0 -a "$kb" -le 16384 -a -s "$T/g1.out" -a "$(cmp -s "$T/g1.out" "$T/g2.out"; echo $?)" = 0
+    "$BIN" -j 2 --format csv --columns eventName,Id "$T/big.json" > "$T/csv2.out"
+    "$BIN" -j 1 --format csv --columns eventName,Id "$T/big.json" > "$T/csv1.out"
+    check "--jobs 2 CSV: one header, same bytes as --jobs 1" \
+        test "$(grep -c '^eventName,Id' "$T/csv2.out")" = 1 -a "$(cmp -s "$T/csv1.out" "$T/csv2.out"; echo $?)" = 0
+    run "$BIN" -j 0
+    check "--jobs 0 is a usage error" test $rc = 2
+    if [ -n "$TSAN" ]; then
+        "$TSAN" -j 3 "$T/big.json" > "$T/t.out" 2> "$T/t.err"
+        check "--jobs 3 under ThreadSanitizer: no report, same bytes" \
+            test $? = 0 -a ! -s "$T/t.err" -a "$(cmp -s "$T/pipe.out" "$T/t.out"; echo $?)" = 0
+        "$FAST" -j 1 "$T/bad.json" > "$T/b1.out" 2> "$T/b1.err"
+        "$TSAN" -j 3 "$T/bad.json" > "$T/t.out" 2> "$T/t.err"
+        check "--jobs 3 under ThreadSanitizer, bad input late: no report, the same message" \
+            test "$(cat "$T/t.err")" = "$(cat "$T/b1.err")" -a "$(cmp -s "$T/b1.out" "$T/t.out"; echo $?)" = 0
+    fi
 fi
 
 echo "cli: $pass passed, $fail failed"

@@ -617,6 +617,15 @@ Test(errors, number)
         { "{'N':1}", DDBS_E_NUMBER, 5 },             /* N is a string */
         { "{'N':null}", DDBS_E_NUMBER, 5 },
         { "{'L':[{'N':'1'},{'N':'1e+'}]}", DDBS_E_NUMBER, 25 },
+        /* 8 digits and more: checked 8 bytes at a time on the fast path */
+        { "{'N':'1234567890123x'}", DDBS_E_NUMBER, 19 },
+        { "{'N':'123456789012345/'}", DDBS_E_NUMBER, 21 },     /* '/' is '0' - 1 */
+        { "{'N':'12345678:'}", DDBS_E_NUMBER, 14 },           /* ':' is '9' + 1 */
+        { "{'N':'12345678901234567890.'}", DDBS_E_NUMBER, 27 },
+        { "{'N':'0123456789'}", DDBS_E_NUMBER, 7 },
+        { "{'N':'-12345678901234567890123456789012345678e+'}", DDBS_E_NUMBER, 47 },
+        { "{'N':'1.12345678x1'}", DDBS_E_NUMBER, 16 },
+        { "{'N':'1234567\xC3\xA9'}", DDBS_E_NUMBER, 13 },
     };
     check_av(c, sizeof c / sizeof c[0], &no_opt);
 }

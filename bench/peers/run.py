@@ -139,22 +139,27 @@ def peers(full, slc):
     sp = os.path.join(P, 'simdjson_peer')
     node = ['node', os.path.join(HERE, 'node_peer.js')]
     jq = ['jq', '-c', '-f', os.path.join(HERE, 'unmarshall.jq')]
+    one = [CLI, '-j', '1']  # ddbstream in one thread: against the peers that use one
+    jobs = f'ours --jobs default ({min(os.cpu_count() or 1, 8)} threads here)'
+    csv = ['--format', 'csv', '--columns', COLS]
     return [
         Peer('simdjson DOM', [sp, full], [CLI, full], full,
-             note='load_many, lookahead thread on (2 threads)'),
-        Peer('simdjson DOM 1 thread', [sp, '--one-thread', full], [CLI, full], full,
-             note='parser.threaded = false'),
-        Peer('yajl callbacks', [os.path.join(P, 'yajl_peer'), full], [CLI, full], full,
-             note='yajl_parse, 64 KiB reads'),
-        Peer('cJSON', [os.path.join(P, 'cjson_peer'), full], [CLI, full], full,
-             note='whole file, a tree per document'),
-        Peer('CSV: simdjson DOM', [sp, '--csv', COLS, full],
-             [CLI, '--format', 'csv', '--columns', COLS, full], full, csv=True,
-             note=f'{COLS.count(",") + 1} columns'),
+             note=f'load_many with its lookahead thread; {jobs}'),
+        Peer('simdjson DOM 1 thread', [sp, '--one-thread', full], one + [full], full,
+             note='parser.threaded = false; ours -j 1'),
+        Peer('yajl callbacks', [os.path.join(P, 'yajl_peer'), full], one + [full], full,
+             note='yajl_parse, 64 KiB reads; ours -j 1'),
+        Peer('cJSON', [os.path.join(P, 'cjson_peer'), full], one + [full], full,
+             note='whole file, a tree per document; ours -j 1'),
+        Peer('CSV: simdjson DOM', [sp, '--csv', COLS, full], [CLI] + csv + [full], full, csv=True,
+             note=f'{COLS.count(",") + 1} columns, lookahead thread; {jobs}'),
+        Peer('CSV: simdjson DOM 1 thread', [sp, '--one-thread', '--csv', COLS, full], one + csv + [full],
+             full, csv=True, note='ours -j 1'),
         Peer('node + util-dynamodb', node + [slc], [CLI, slc], slc,
-             note='JSON.parse + unmarshall(wrapNumbers)'),
-        Peer('jq (N as strings)', jq + [slc], [CLI, '--numbers-as-strings', slc], slc,
-             note='both sides write N as "text"'),
+             note=f'JSON.parse + unmarshall(wrapNumbers); {jobs}'),
+        Peer('node, ours -j 1', node + [slc], one + [slc], slc, note='the same, ours in one thread'),
+        Peer('jq (N as strings)', jq + [slc], one + ['--numbers-as-strings', slc], slc,
+             note='both sides write N as "text"; ours -j 1'),
     ]
 
 
@@ -166,7 +171,7 @@ def check(pe, tmp):
     cmd = ['node', '--max-old-space-size=8192', os.path.join(HERE, 'same.js'), ours, theirs]
     r = subprocess.run(cmd + (['--csv'] if pe.csv else []), capture_output=True, text=True)
     mb = os.path.getsize(pe.corpus) / 2**20
-    print(f'  {pe.name:24} on {mb:5.1f} MiB: ' + r.stdout.strip().split('\n')[-1].split(': ', 1)[-1]
+    print(f'  {pe.name:26} on {mb:5.1f} MiB: ' + r.stdout.strip().split('\n')[-1].split(': ', 1)[-1]
           + ('' if r.returncode == 0 else '\n' + r.stdout), flush=True)
     os.remove(ours)
     os.remove(theirs)
@@ -239,7 +244,7 @@ def main():
         print('ratio = ddbstream speed / peer speed = peer time / ddbstream time, min median max')
         rows = []
         ours_rss = []
-        hdr = (f'{"peer":24} {"input":>9} | {"wall ratio":^20} | {"cpu ratio":^20} | '
+        hdr = (f'{"peer":26} {"input":>9} | {"wall ratio":^20} | {"cpu ratio":^20} | '
                f'{"peer wall":>9} {"ours wall":>9} | {"peer RSS":>9} {"ours RSS":>9}')
         print(hdr)
         for pe in ps:
@@ -260,7 +265,7 @@ def main():
             mb = os.path.getsize(pe.corpus) / 2**20
             row = (pe, mb, wr, cr, pw, ow, max(prss), max(orss))
             rows.append(row)
-            print(f'{pe.name:24} {mb:5.0f} MiB | {fmt3(wr)} | {fmt3(cr)} | '
+            print(f'{pe.name:26} {mb:5.0f} MiB | {fmt3(wr)} | {fmt3(cr)} | '
                   f'{statistics.median(pw):8.3f}s {statistics.median(ow):8.3f}s | '
                   f'{max(prss) / 1024:7.1f}Mi {max(orss) / 1024:7.1f}Mi   {pe.note}', flush=True)
         if rows:
@@ -303,12 +308,16 @@ def main():
             target('transcode >= 2.0x simdjson DOM', med('simdjson DOM', 2) >= 2.0,
                    f'{med("simdjson DOM", 2):.2f}x wall, {med("simdjson DOM", 3):.2f}x CPU{extra}')
         if 'CSV: simdjson DOM' in by:
+            extra = (f'; 1 thread: {med("CSV: simdjson DOM 1 thread", 2):.2f}x wall, '
+                     f'{med("CSV: simdjson DOM 1 thread", 3):.2f}x CPU' if 'CSV: simdjson DOM 1 thread' in by else '')
             target('CSV >= 1.5x simdjson DOM CSV', med('CSV: simdjson DOM', 2) >= 1.5,
-                   f'{med("CSV: simdjson DOM", 2):.2f}x wall, {med("CSV: simdjson DOM", 3):.2f}x CPU')
+                   f'{med("CSV: simdjson DOM", 2):.2f}x wall, {med("CSV: simdjson DOM", 3):.2f}x CPU{extra}')
         if 'node + util-dynamodb' in by:
+            extra = (f'; ours -j 1: {med("node, ours -j 1", 2):.1f}x wall, {med("node, ours -j 1", 3):.1f}x CPU'
+                     if 'node, ours -j 1' in by else '')
             target('>= 50x node + util-dynamodb', med('node + util-dynamodb', 2) >= 50,
-                   f'{med("node + util-dynamodb", 2):.1f}x wall, {med("node + util-dynamodb", 3):.1f}x CPU '
-                   f'(on the {a.slice_mib} MiB slice; node CPU counts its GC threads)')
+                   f'{med("node + util-dynamodb", 2):.1f}x wall, {med("node + util-dynamodb", 3):.1f}x CPU'
+                   f'{extra} (on the {a.slice_mib} MiB slice; node CPU counts its GC threads)')
         if bytewise is not None:
             target('byte-by-byte <= 3x slower than 64 KiB chunks', bytewise[0] <= 3.0,
                    f'{bytewise[0]:.2f}x wall, {bytewise[1]:.2f}x CPU')
