@@ -168,6 +168,12 @@ typedef struct ddbs_options {
 #define DDBS__TOK_CAP 40      /* longest envelope key we match, with room to spare */
 #define DDBS__CARRY 1024      /* chunks under DDBS__CARRY_MIN bytes gather up to this */
 #define DDBS__CARRY_MIN 64
+/* Offsets inside a base64 payload: decoded bytes in the low 40 bits, \/ escapes before
+   them in the top 24. Exact for payloads under 1 TiB with under 16 M escapes; past that
+   an error offset inside the payload is approximate (the error itself is not). */
+#define DDBS__KESC_SHIFT 40
+#define DDBS__KDEC_MASK (((uint64_t)1 << DDBS__KESC_SHIFT) - 1)
+#define DDBS__KESC_MAX (((uint32_t)1 << (64 - DDBS__KESC_SHIFT)) - 1)
 #define DDBS__CT_PLAIN 0x80u  /* CSV cell type flag: taken whole by the fast path, so it holds
                                  no '"', backslash or control byte */
 #define DDBS__META_CAP 768    /* eventName 32, eventID 128, SequenceNumber 64, time 64,
@@ -3022,12 +3028,16 @@ static int ddbs__inner(ddbs_parser *p, uint64_t *at)
 {
     size_t k = 0;
     uint64_t iat = 0;
-    int e = p->kbn ? ddbs__run(p, p->kbuf, &k, p->kbn, p->kdec, &iat) : 0;
+    /* kbuf is flushed at every \/ escape, so all its bytes come after kescs of them. The
+       scanner may report an offset it noted in an earlier batch (a document's or a key's
+       start), so the count travels in the offset's top bits: a noted offset keeps its own. */
+    uint64_t base = p->kdec | (uint64_t)p->kescs << DDBS__KESC_SHIFT;
+    int e = p->kbn ? ddbs__run(p, p->kbuf, &k, p->kbn, base, &iat) : 0;
     DDBS_ASSERT(e || k == p->kbn);
     p->kdec += p->kbn;
     p->kbn = 0;
-    /* kbuf is flushed at every \/ escape, so all its bytes come after kescs of them */
-    if (e) *at = p->kdata_off + ddbs__div(iat, 3u, NULL) * 4 + p->kescs;
+    if (e) *at = p->kdata_off + ddbs__div(iat & DDBS__KDEC_MASK, 3u, NULL) * 4 +
+                 (iat >> DDBS__KESC_SHIFT);
     return e;
 }
 
@@ -3057,7 +3067,7 @@ static int ddbs__payload(ddbs_parser *p, const unsigned char *s, size_t *pos, si
             }
         } else if (c == '\\') {
             if ((e = ddbs__inner(p, at)) != 0) break;
-            p->kescs++;
+            if (p->kescs < DDBS__KESC_MAX) p->kescs++;
             p->kesc = 1;
             continue;
         } else if (c == '"') {

@@ -948,6 +948,23 @@ Test(payload_errors, inside_the_payload)
     free(d);
 }
 
+/* Errors found late but reported where something began (the document, the eventName value):
+   only the \/ escapes before that point count, not those read since (fuzz find P2). */
+Test(payload_errors, reported_at_an_earlier_start)
+{
+    static const char nodoc[] = "{\"x\":\"???????????????\",\"eventName\":\"INSERT\"}";
+    static const char badev[] = "{\"x\":\"??????\",\"eventName\":\"BOGUS\",\"y\":\"??????\","
+                                "\"dynamodb\":{\"Keys\":{\"k\":{\"S\":\"a\"}}}}";
+    char *d = b64(nodoc, strlen(nodoc), 1);
+    cr_assert(strstr(d, "\\/") != NULL, "the test needs a '/' in the base64");
+    expect_payload_error("no dynamodb, \\/ before its end", d, DDBS_E_NOT_STREAM, 0);
+    free(d);
+    d = b64(badev, strlen(badev), 1);
+    expect_payload_error("bad eventName, \\/ after it", d, DDBS_E_SCHEMA,
+                         (long)group_at(d, (size_t)(strstr(badev, "BOGUS") - 1 - badev)));
+    free(d);
+}
+
 /* With on_part, a bad Firehose payload fails its part only, whatever is wrong with it. */
 static void expect_contained(const char *what, const char *data, ddbs_result part_rc)
 {

@@ -6,12 +6,15 @@
    well as wall time, so that the ratio is the parser's own cost. It exits 1 if the two
    feedings ever give different output.
 
+   The parser is compiled in feedsize_lib.c and called from here as any program that links
+   the library calls it: a direct call into another object file, never inlined into the
+   1-byte loop (no link-time optimisation).
+
    usage: feedsize FILE [PAIRS]   (default 5 pairs)
           feedsize FILE --profile CHUNK   one run in CHUNK-byte feeds, for callgrind:
    valgrind --tool=callgrind --toggle-collect=ddbs_parser_feed build/peers/feedsize F --profile 1
-   cc -std=c99 -O2 -I. bench/peers/feedsize.c -o build/peers/feedsize */
+   cc -std=c99 -O2 -I. bench/peers/feedsize.c bench/peers/feedsize_lib.c -o build/peers/feedsize */
 #define _POSIX_C_SOURCE 200112L
-#define DDBSTREAM_IMPLEMENTATION
 #include "../../ddbstream.h"
 
 #include <stdint.h>
@@ -42,20 +45,9 @@ static int sink(void *user, const char *d, size_t n)
     return 0;
 }
 
-/* Through a pointer, as from another file: no inlining of the parser into the 1-byte loop. */
-static ddbs_result (*volatile feed_fn)(ddbs_parser *, const void *, size_t) = ddbs_parser_feed;
-
-/* A feed that does nothing, called the same way: the cost of the call alone, which no parser
-   can go under when it is given one byte per call. */
-#if defined(__GNUC__) || defined(__clang__)
-__attribute__((noinline))
-#endif
-static ddbs_result no_feed(ddbs_parser *p, const void *data, size_t len)
-{
-    (void)data;
-    (void)len;
-    return p->error;
-}
+/* In feedsize_lib.c: a feed that does nothing, called the same way as ddbs_parser_feed. It
+   is the cost of the call alone, which no parser can go under when given one byte per call. */
+ddbs_result feedsize_no_feed(ddbs_parser *p, const void *data, size_t len);
 
 static double clock_s(clockid_t id)
 {
@@ -67,8 +59,10 @@ static double clock_s(clockid_t id)
 static ddbs_parser g_parser;
 static char g_line[1u << 20];
 
-/* One run over the input in chunks of `chunk` bytes: CPU and wall seconds, and the digest. */
-static void run(const char *in, size_t n, size_t chunk, double *cpu, double *wall, digest *g)
+/* One run over the input in chunks of `chunk` bytes: CPU and wall seconds, and the digest.
+   empty: call feedsize_no_feed instead of the parser. */
+static void run(const char *in, size_t n, size_t chunk, int empty, double *cpu, double *wall,
+                digest *g)
 {
     ddbs_options o;
     ddbs_result rc;
@@ -83,12 +77,15 @@ static void run(const char *in, size_t n, size_t chunk, double *cpu, double *wal
     c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
     w0 = clock_s(CLOCK_MONOTONIC);
     rc = ddbs_parser_init(&g_parser, &o);
-    while (rc == DDBS_OK && off < n) {
-        size_t k = n - off < chunk ? n - off : chunk;
-        rc = feed_fn(&g_parser, in + off, k);
-        off += k;
+    /* two loops, so that each call site is a plain direct call */
+    if (empty) {
+        for (; rc == DDBS_OK && off < n; off += chunk)
+            rc = feedsize_no_feed(&g_parser, in + off, n - off < chunk ? n - off : chunk);
+    } else {
+        for (; rc == DDBS_OK && off < n; off += chunk)
+            rc = ddbs_parser_feed(&g_parser, in + off, n - off < chunk ? n - off : chunk);
+        if (rc == DDBS_OK) rc = ddbs_parser_finish(&g_parser);
     }
-    if (rc == DDBS_OK && feed_fn == ddbs_parser_feed) rc = ddbs_parser_finish(&g_parser);
     *cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
     *wall = clock_s(CLOCK_MONOTONIC) - w0;
     if (rc != DDBS_OK) {
@@ -137,7 +134,7 @@ int main(int argc, char **argv)
         double c, w;
         digest a;
         size_t chunk = (size_t)atol(argv[3]);
-        run(in, (size_t)sz, chunk ? chunk : 1, &c, &w, &a);
+        run(in, (size_t)sz, chunk ? chunk : 1, 0, &c, &w, &a);
         printf("%zu-byte feeds: %.3f s CPU, %llu lines\n", chunk ? chunk : 1, c,
                (unsigned long long)a.lines);
         free(in);
@@ -146,15 +143,13 @@ int main(int argc, char **argv)
     for (i = 0; i < pairs; i++) {
         double c64, w64, c1, w1, c0, w0;
         digest a, b;
-        run(in, (size_t)sz, 64u * 1024u, &c64, &w64, &a);
-        run(in, (size_t)sz, 1, &c1, &w1, &b);
+        run(in, (size_t)sz, 64u * 1024u, 0, &c64, &w64, &a);
+        run(in, (size_t)sz, 1, 0, &c1, &w1, &b);
         if (a.h != b.h || a.lines != b.lines || a.bytes != b.bytes) {
             fprintf(stderr, "feedsize: 1-byte output differs from 64 KiB output\n");
             return 1;
         }
-        feed_fn = no_feed;
-        run(in, (size_t)sz, 1, &c0, &w0, &b);
-        feed_fn = ddbs_parser_feed;
+        run(in, (size_t)sz, 1, 1, &c0, &w0, &b);
         rc[i] = c1 / c64;
         rw[i] = w1 / w64;
         rf[i] = (c64 + c0) / c64;

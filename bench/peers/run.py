@@ -69,7 +69,7 @@ def build():
     sh(['cc', '-std=c99', '-O2', '-DBENCH_COUNT_ALLOCS',
         '-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free', '-I.', 'bench/bench.c',
         '-o', os.path.join(P, 'bench')])
-    sh(['cc', '-std=c99', *CFLAGS, '-I.', 'bench/peers/feedsize.c', '-o', os.path.join(P, 'feedsize')])
+    sh(['cc', '-std=c99', *CFLAGS, '-I.', 'bench/peers/feedsize.c', 'bench/peers/feedsize_lib.c', '-o', os.path.join(P, 'feedsize')])
     inc = ['-Ibench/peers']
     # -pthread: what simdjson's CMake package asks for; it turns on load_many's lookahead thread
     sh(['g++', '-std=c++17', *CFLAGS, '-pthread', *inc, 'bench/peers/simdjson_peer.cpp',
