@@ -7,9 +7,11 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
 $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
     gcc g++ clang libclang-rt-14-dev make libcriterion-dev libcurl4-openssl-dev time python3 > /dev/null
-# cross compilers and qemu-user for `make cross`, arm-none-eabi and llvm for `make freestanding`
+# cross compilers with their C libraries (only recommended by them, so named) and qemu-user
+# for `make cross`, arm-none-eabi and llvm for `make freestanding`
 $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
     llvm gcc-arm-none-eabi gcc-i686-linux-gnu gcc-powerpc-linux-gnu gcc-s390x-linux-gnu \
+    libc6-dev-i386-cross libc6-dev-powerpc-cross libc6-dev-s390x-cross \
     qemu-user > /dev/null
 # node may come from elsewhere on the image: only install Debian's when there is none
 command -v node > /dev/null && command -v npm > /dev/null ||
