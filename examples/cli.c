@@ -505,7 +505,10 @@ static off_t feed_mapped(cli *c, int fd, ddbs_parser *p, ddbs_result *rc)
         return -1;
     end = st.st_size;
     while (at < end && *rc == DDBS_OK) {
-        off_t base = at - at % pg, len = end - base < MAP_WINDOW ? end - base : MAP_WINDOW;
+        /* windows end at multiples of MAP_WINDOW in the file, wherever the input started:
+           after an error, bytes fed (--stats) are the same whether --jobs went before */
+        off_t base = at - at % pg, len = MAP_WINDOW - base % MAP_WINDOW;
+        if (len > end - base) len = end - base;
         void *m = mmap(NULL, (size_t)len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, base);
         if (m == MAP_FAILED) break;
         *rc = ddbs_parser_feed(p, (const char *)m + (at - base), (size_t)(len - (at - base)));
@@ -580,7 +583,7 @@ static void par_run(par_job *j)
     o.sink = par_sink;
     o.user = j;
     o.buf = j->line;
-    if (j->beg != j->pr->at) o.flags |= DDBS_F_NO_HEADER;  /* CSV: the first window's */
+    o.flags |= DDBS_F_NO_HEADER;  /* CSV: the writer puts it before the first row */
     if ((j->rc = ddbs_parser_init(&j->p, &o)) != DDBS_OK) return;
     m = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, j->pr->fd, base);
     if (m == MAP_FAILED) {
@@ -648,7 +651,7 @@ static off_t par_convert(cli *c, int fd, off_t at, off_t end)
     par pr;
     pthread_t tid[CLI_MAX_JOBS];
     off_t pos = at;
-    int t, started = 0;
+    int t, started = 0, werr;
     memset(&pr, 0, sizeof pr);
     pr.c = c;
     pr.fd = fd;
@@ -678,7 +681,17 @@ static off_t par_convert(cli *c, int fd, off_t at, off_t end)
             pthread_mutex_lock(&pr.mu);
             break;
         }
-        if (fwrite(j->out, 1, j->out_n, c->out) != j->out_n) {
+        /* the CSV header goes out with the first row, as one parser writes it: a first
+           window with no rows and a later error give no header at all */
+        werr = 0;
+        if (j->out_n && !c->header_out && c->o.format == DDBS_FORMAT_CSV &&
+            !(c->o.flags & (DDBS_F_NO_HEADER | DDBS_F_PARSE_ONLY))) {
+            size_t hn = ddbs_csv_header(&c->o, j->line, c->o.buf_size);  /* the buffer is free */
+            werr = hn > c->o.buf_size || fwrite(j->line, 1, hn, c->out) != hn;
+            c->bout += hn;
+            c->header_out = 1;
+        }
+        if (werr || (j->out_n && fwrite(j->out, 1, j->out_n, c->out) != j->out_n)) {
             fprintf(stderr, "ddbstream: write error: %s\n", strerror(errno));
             pos = -1;
             pthread_mutex_lock(&pr.mu);
@@ -721,6 +734,7 @@ int cli_convert(cli *c, int fd, const char *mem, size_t n, const char *name)
     off_t at;
     c->name = name;
     c->obase = c->rbase = 0;
+    c->header_out = 0;
     if (fd >= 0 && c->jobs > 1 && !c->chunked && !c->batchwrite && !c->firehose_response &&
         !(c->o.flags & DDBS_F_SKIP_BAD) && !fstat(fd, &st) && S_ISREG(st.st_mode) &&
         (at = lseek(fd, 0, SEEK_CUR)) >= 0 && st.st_size - at > 2 * PAR_WINDOW_MIN) {
@@ -730,7 +744,7 @@ int cli_convert(cli *c, int fd, const char *mem, size_t n, const char *name)
     }
     {
         ddbs_options o = c->o;
-        if (c->obase && o.format == DDBS_FORMAT_CSV) o.flags |= DDBS_F_NO_HEADER;  /* it is out */
+        if (c->header_out) o.flags |= DDBS_F_NO_HEADER;  /* the threads wrote it */
         rc = ddbs_parser_init(&p, &o);
     }
     if (fd < 0 && rc == DDBS_OK) rc = ddbs_parser_feed(&p, mem, n);

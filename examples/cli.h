@@ -35,6 +35,7 @@ typedef struct cli {
     const char *name;         /* input being read, for messages */
     uint64_t rin, rout, bin, bout, docs, skipped;
     uint64_t obase, rbase;    /* bytes and records of this input converted before its parser */
+    int header_out;           /* the CSV header of this input is out (--jobs wrote it) */
     double t0, last;
     uint64_t fail_index;      /* after a failure: index of the record not converted */
     char fail_seq[64];        /* ... and its SequenceNumber ("" if unknown) */

@@ -154,6 +154,28 @@ PY
     "$BIN" -j 1 --format csv --columns eventName,Id "$T/big.json" > "$T/csv1.out"
     check "--jobs 2 CSV: one header, same bytes as --jobs 1" \
         test "$(grep -c '^eventName,Id' "$T/csv2.out")" = 1 -a "$(cmp -s "$T/csv1.out" "$T/csv2.out"; echo $?)" = 0
+    # CSV with no row in the first windows: the header comes with the first row, so none at
+    # all when the input fails first, one at the end when every record is filtered out
+    python3 - "$T/norows.json" <<'PY'
+import json, sys
+with open(sys.argv[1], 'w') as f:
+    for i in range(13000):
+        k = {"Id": {"S": "k%d" % i}}
+        f.write(json.dumps({"eventName": "MODIFY", "dynamodb": {"Keys": k, "NewImage": k}}) + '\n')
+PY
+    { cat "$T/norows.json"; echo '{oops}'; } > "$T/norows-bad.json"
+    for f in norows norows-bad; do
+        for j in 1 2; do
+            "$BIN" -j $j --stats --format csv --columns eventName,Id --events INSERT "$T/$f.json" \
+                > "$T/h$j.out" 2> "$T/h$j.err"
+        done
+        check "--jobs 2 CSV, $f.json (no rows): $(wc -c < "$T/h1.out") bytes, messages as --jobs 1" \
+            test "$(cmp -s "$T/h1.out" "$T/h2.out"; echo $?)" = 0 -a "$(sed 's/; [0-9.]* s,.*//' "$T/h1.err")" = "$(sed 's/; [0-9.]* s,.*//' "$T/h2.err")"
+    done
+    # bytes fed before an error (--stats) do not depend on the threads having gone first
+    "$BIN" -j 1 --stats "$T/bad.json" 2>&1 > /dev/null | sed -n 's/.*; \([0-9]* bytes in\),.*/\1/p' > "$T/s1"
+    "$BIN" -j 3 --stats "$T/bad.json" 2>&1 > /dev/null | sed -n 's/.*; \([0-9]* bytes in\),.*/\1/p' > "$T/s3"
+    check "--jobs 3 --stats after an error: $(cat "$T/s1") as --jobs 1" test -s "$T/s1" -a "$(cat "$T/s1")" = "$(cat "$T/s3")"
     run "$BIN" -j 0
     check "--jobs 0 is a usage error" test $rc = 2
     if [ -n "$TSAN" ]; then
