@@ -246,7 +246,7 @@ DDBS_API ddbs_result ddbs_parser_init(ddbs_parser *p, const ddbs_options *opt);
 
 /* Consumes len bytes; the chunk may end anywhere, even inside a token. Calls the sink for
    each finished line. Returns DDBS_OK or the first error, which stays (later calls return it
-   again). Chunks under 64 bytes are gathered into up to 1 KiB before they are scanned, so
+   again). Chunks under 64 bytes are gathered into up to 4 KiB before they are scanned, so
    an error in them may show in a later call or in ddbs_parser_finish; output, offsets and
    counts are the same however the input is cut. NULL data with len 0 is a no-op. */
 DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t len);
