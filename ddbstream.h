@@ -1989,6 +1989,20 @@ static size_t ddbs__ws_at(const unsigned char *s, size_t k, size_t len)
     ((k) < (len) && (s)[k] <= ' ' ? \
      ((s)[k] == ' ' && (k) + 1 < (len) && (s)[(k) + 1] > ' ' ? (k) + 1 : ddbs__ws_at(s, k, len)) : (k))
 
+/* k, or k + 1 past a space, as a branch: the position is then known before the byte is
+   loaded (the branch goes one way for a whole compact or pretty document), where the
+   compiler's branch-free k + (s[k] == ' ') makes every later load wait for this one. */
+static DDBS__INLINE size_t ddbs__past_space(const unsigned char *s, size_t k)
+{
+    if (s[k] == ' ') {
+        k++;
+#if defined(__GNUC__) || defined(__clang__)
+        __asm__("" : "+r"(k));  /* keeps it a branch */
+#endif
+    }
+    return k;
+}
+
 /* As ddbs__scan_str, with its first 16 bytes inline: most names and values are short. */
 static DDBS__INLINE size_t ddbs__scan_short(const unsigned char *s, size_t j, size_t n)
 {
@@ -2000,6 +2014,33 @@ static DDBS__INLINE size_t ddbs__scan_short(const unsigned char *s, size_t j, si
             _mm_cmplt_epi8(x, _mm_set1_epi8(0x20))));
         if (m) return j + DDBS__CTZ(m);
         j += 16;
+    }
+#endif
+    return ddbs__scan_str(s, j, n);
+}
+
+#if defined(DDBS__SSE2) && defined(DDBS__CTZ) && UINTPTR_MAX > 0xFFFFFFFFu
+#define DDBS__SCAN64 1
+/* Bit i set where x[i] is '"', '\\', a control byte or a non-ASCII byte. */
+static DDBS__INLINE uint64_t ddbs__stop16(const unsigned char *s)
+{
+    const __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+    return (uint64_t)(unsigned)_mm_movemask_epi8(_mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+        _mm_cmplt_epi8(x, _mm_set1_epi8(0x20))));
+}
+#endif
+
+/* As ddbs__scan_str, with its first 64 bytes inline and in one step: for values, whose
+   lengths vary, a loop of 16-byte steps would leave it at an unpredictable count. */
+static DDBS__INLINE size_t ddbs__scan_value(const unsigned char *s, size_t j, size_t n)
+{
+#ifdef DDBS__SCAN64
+    if (n - j >= 64) {
+        uint64_t m = ddbs__stop16(s + j) | ddbs__stop16(s + j + 16) << 16 |
+                     ddbs__stop16(s + j + 32) << 32 | ddbs__stop16(s + j + 48) << 48;
+        if (m) return j + (size_t)__builtin_ctzll(m);
+        j += 64;
     }
 #endif
     return ddbs__scan_str(s, j, n);
@@ -2210,7 +2251,7 @@ static size_t ddbs__fast_av(ddbs_parser *p, const unsigned char *s, size_t i, si
     if (tag <= 2) {  /* S, N, B: a plain string */
         if (s[k] != '"') return 0;
         v0 = k + 1;
-        v1 = ddbs__scan_short(s, v0, len);
+        v1 = ddbs__scan_value(s, v0, len);
         if (v1 < len && s[v1] != '"' && tag == 0) {  /* S: escapes kept, or decoded in cells */
             esc = v1;
             v1 = ddbs__scan_escaped(s, v1, len);
@@ -2307,16 +2348,16 @@ static size_t ddbs__fast_tree(ddbs_parser *p, const unsigned char *s, size_t i, 
             /* a plain name, then : or ": " and { */
             size_t j = ddbs__scan_short(s, i + 1, len), n = j + 1 - i, a, t, v0, v1;
             if (len - j >= 32 && s[j] == '"' && s[j + 1] == ':' &&
-                s[a = j + 2 + (s[j + 2] == ' ')] == '{') {
+                s[a = ddbs__past_space(s, j + 2)] == '{') {
                 /* "X": with X the tag, then " or  " (pretty: a newline and an indent before the
                    tag and before the closing brace) */
                 t = DDBS__WS(s, a + 1, len);
                 if (len - t >= 8 && (ddbs__ld4(s + t) & 0xFFFF00FFu) == DDBS__LE4('"', 0, '"', ':')) {
                     unsigned c = s[t + 1];
                     tag = c == 'S' ? 0u : c == 'N' ? 1u : c == 'B' ? 2u : 3u;
-                    v0 = t + 4 + (s[t + 4] == ' ');
+                    v0 = ddbs__past_space(s, t + 4);
                     if (tag <= 2 && s[v0] == '"') {
-                        v1 = ddbs__scan_short(s, ++v0, len);
+                        v1 = ddbs__scan_value(s, ++v0, len);
                         if (v1 < len && s[v1] != '"' && tag == 0) v1 = ddbs__scan_escaped(s, v1, len);
                         if (v1 < len && s[v1] == '"' && (k = DDBS__WS(s, v1 + 1, len)) < len &&
                             s[k] == '}' &&
@@ -2444,7 +2485,7 @@ static DDBS__INLINE size_t ddbs__fast_string(ddbs_parser *p, const unsigned char
     int out = (p->sc.sflags & DDBS__SF_OUT) && p->dst;
     size_t j;
     if ((p->sc.sflags & ~(unsigned)(DDBS__SF_OUT | DDBS__SF_QUOTE)) != 0) return 0;
-    j = ddbs__scan_short(s, i + 1, len);
+    j = ddbs__scan_value(s, i + 1, len);
     if (j < len && s[j] != '"') j = ddbs__scan_escaped(s, j, len);
     if (j >= len || s[j] != '"' || (out && j - i - 1 > ddbs__room(p))) return 0;
     if (out) (void)ddbs__put(p, (const char *)s + i + 1, j - i - 1);
@@ -2483,7 +2524,7 @@ static int ddbs__fast_fields(ddbs_parser *p, const unsigned char *s, size_t *pos
         if (s[k] == '"' && p->sc.next == DDBS__R_SKIP) {
             /* an unknown field's string is only checked: what ddbs__begin, ddbs__fast_string
                and ddbs__str_end would do with it, without them */
-            j = ddbs__scan_short(s, k + 1, len);
+            j = ddbs__scan_value(s, k + 1, len);
             if (j < len && s[j] != '"') j = ddbs__scan_escaped(s, j, len);
             if (j < len && s[j] == '"') {
                 p->sc.tok_off = base + k;
