@@ -2124,6 +2124,30 @@ static int ddbs__is_number(const unsigned char *s, size_t j, size_t e)
     return j == e;
 }
 
+/* ddbs__is_number, s[j..e) in s[0..len): for N text of 1 to 16 bytes, plain and decimal
+   numbers are judged in one step with bit masks, so that their varied lengths cost no
+   mispredicted loop exits; anything else (an exponent, an error) goes to the full check. */
+static DDBS__INLINE int ddbs__is_number16(const unsigned char *s, size_t j, size_t e, size_t len)
+{
+#if defined(DDBS__SSE2) && defined(DDBS__CTZ)
+    unsigned n = (unsigned)(e - j);
+    if (n - 1u < 16u && len - j >= 16) {
+        const __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + j));
+        unsigned in = (1u << n) - 1u, neg = s[j] == '-';
+        unsigned dig = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+                           _mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
+                           _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)))) & in;
+        unsigned dot = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('.'))) & in;
+        /* after an optional '-': digits and at most one '.', a digit first and last, and
+           no second digit after a leading 0 */
+        unsigned ok = ((dig | dot) == (in & ~neg)) & ((dot & (dot - 1u)) == 0) &
+                      (dig >> neg) & (dig >> (n - 1u)) & !(s[j + neg] == '0' && (dig >> (neg + 1u) & 1u));
+        if (ok & 1u) return 1;
+    }
+#endif
+    return ddbs__is_number(s, j, e);
+}
+
 /* Base64 as ddbs__b64_step would accept it whole: digits, then at most two '='. */
 static int ddbs__is_base64(const unsigned char *s, size_t j, size_t e)
 {
@@ -2257,7 +2281,7 @@ static size_t ddbs__fast_av(ddbs_parser *p, const unsigned char *s, size_t i, si
             v1 = ddbs__scan_escaped(s, v1, len);
         }
         if (v1 >= len || s[v1] != '"') return 0;
-        if (tag == 1 ? !ddbs__is_number(s, v0, v1) : tag == 2 && !ddbs__is_base64(s, v0, v1))
+        if (tag == 1 ? !ddbs__is_number16(s, v0, v1, len) : tag == 2 && !ddbs__is_base64(s, v0, v1))
             return 0;
         k = v1 + 1;
     } else {  /* BOOL true/false, NULL true */
@@ -2361,7 +2385,7 @@ static size_t ddbs__fast_tree(ddbs_parser *p, const unsigned char *s, size_t i, 
                         if (v1 < len && s[v1] != '"' && tag == 0) v1 = ddbs__scan_escaped(s, v1, len);
                         if (v1 < len && s[v1] == '"' && (k = DDBS__WS(s, v1 + 1, len)) < len &&
                             s[k] == '}' &&
-                            (tag == 0 || (tag == 1 ? ddbs__is_number(s, v0, v1) : ddbs__is_base64(s, v0, v1)))) {
+                            (tag == 0 || (tag == 1 ? ddbs__is_number16(s, v0, v1, len) : ddbs__is_base64(s, v0, v1)))) {
                             p->sc.next = DDBS__R_AV;
                             if (p->dst) {  /* "name":"text" as fast_key and fast_av write it */
                                 size_t vn = v1 - v0, room = p->opt.buf_size - 2 - p->out_len;

@@ -397,6 +397,84 @@ Test(errors, truncated)
     }
 }
 
+/* The JSON number grammar, written out plainly: the reference for the N texts below. */
+static int json_number(const char *s, size_t n)
+{
+    size_t i = 0, d;
+    if (i < n && s[i] == '-') i++;
+    if (i < n && s[i] == '0') i++;
+    else if (i < n && s[i] >= '1' && s[i] <= '9') while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+    else return 0;
+    if (i < n && s[i] == '.') {
+        for (d = ++i; i < n && s[i] >= '0' && s[i] <= '9'; i++) {}
+        if (i == d) return 0;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        if (++i < n && (s[i] == '+' || s[i] == '-')) i++;
+        for (d = i; i < n && s[i] >= '0' && s[i] <= '9'; i++) {}
+        if (i == d) return 0;
+    }
+    return i == n;
+}
+
+/* One N text t[0..n) as an attribute, compact or pretty, and as a list element, with enough
+   bytes after it for the parser's fast paths: OK and the text as written, or DDBS_E_NUMBER. */
+static void check_n_text(const char *t, size_t n)
+{
+    static const char *const form[3][2] = {
+        { "{\"eventName\":\"INSERT\",\"dynamodb\":{\"NewImage\":{\"a\":{\"N\":\"",
+          "\"},\"b\":{\"S\":\"abcdefghijklmnopqrstuvwxyz0123456789\"}}}}\n" },
+        { "{\"eventName\": \"INSERT\", \"dynamodb\": {\"NewImage\": {\"a\": {\n  \"N\": \"",
+          "\"\n}, \"b\": {\"S\": \"abcdefghijklmnopqrstuvwxyz0123456789\"}}}}\n" },
+        { "{\"eventName\":\"INSERT\",\"dynamodb\":{\"NewImage\":{\"a\":{\"L\":[{\"N\":\"",
+          "\"}]},\"b\":{\"S\":\"abcdefghijklmnopqrstuvwxyz0123456789\"}}}}\n" },
+    };
+    static const char *const line[3] = { "{\"eventName\":\"INSERT\",\"NewImage\":{\"a\":",
+                                          "{\"eventName\":\"INSERT\",\"NewImage\":{\"a\":",
+                                          "{\"eventName\":\"INSERT\",\"NewImage\":{\"a\":[" };
+    int good = json_number(t, n);
+    unsigned f;
+    for (f = 0; f < 3; f++) {
+        char in[256], want[256];
+        int len = snprintf(in, sizeof in, "%s%.*s%s", form[f][0], (int)n, t, form[f][1]);
+        run r = run_whole(in, (size_t)len, &no_opt);
+        snprintf(want, sizeof want, "%s%.*s%s,\"b\":\"abcdefghijklmnopqrstuvwxyz0123456789\"}}\n",
+                 line[f], (int)n, t, f == 2 ? "]" : "");
+        cr_assert(r.rc == (good ? DDBS_OK : DDBS_E_NUMBER), "N text '%.*s' (form %u): %s, want %s",
+                  (int)n, t, f, ddbs_strerror(r.rc), good ? "ok" : "a number error");
+        cr_assert(!good || (r.out_len == strlen(want) && !memcmp(r.out, want, r.out_len)),
+                  "N text '%.*s' (form %u): output %.*s", (int)n, t, f, (int)r.out_len, r.out);
+        run_free(&r);
+    }
+}
+
+/* N texts are judged by the JSON number grammar, whichever path reads them: every text of
+   up to 5 bytes from 8 telling characters, and 30,000 random ones of 1 to 20. */
+Test(errors, n_text_grammar)
+{
+    static const char al[] = "0159.-e+";
+    char t[24];
+    size_t n, i;
+    uint64_t x = 0x9E3779B97F4A7C15u, k, total;
+    for (n = 1; n <= 5; n++) {
+        for (total = 1, i = 0; i < n; i++) total *= 8;
+        for (k = 0; k < total; k++) {
+            uint64_t c = k;
+            for (i = 0; i < n; i++, c /= 8) t[i] = al[c % 8];
+            check_n_text(t, n);
+        }
+    }
+    for (k = 0; k < 30000; k++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        n = 1 + (size_t)(x % 20);
+        for (i = 0; i < n; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            t[i] = x % 4 ? (char)('0' + x / 4 % 10) : al[x / 4 % 8];  /* mostly digits */
+        }
+        check_n_text(t, n);
+    }
+}
+
 /* Depth is bounded: 100,000 '[' cost nothing and fail at the first one past the limit. */
 Test(errors, depth)
 {
