@@ -2003,6 +2003,29 @@ static DDBS__INLINE size_t ddbs__past_space(const unsigned char *s, size_t k)
     return k;
 }
 
+/* DDBS__WS where pretty printing may put a newline and an indent at s[k]: *g is the
+   indent this call site saw last time (at the same depth it is the same), tried first with
+   a branch whose result, k + 1 + *g, is known without waiting for the load of s[k..];
+   else the run is measured and *g becomes it. */
+static DDBS__INLINE size_t ddbs__ws_nl(const unsigned char *s, size_t k, size_t len, unsigned *g)
+{
+#if defined(DDBS__SSE2) && defined(DDBS__CTZ)
+    if (k < len && s[k] == '\n' && len - k > 33) {
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+                         _mm_loadu_si128((const __m128i *)(const void *)(s + k + 1)), _mm_set1_epi8(' ')));
+        unsigned want = (1u << *g) - 1u;
+        size_t e;
+        if ((m & want) == want && s[k + 1 + *g] > ' ') return k + 1 + *g;
+        e = ddbs__ws_at(s, k, len);
+        if (e - k - 1 <= 16) *g = (unsigned)(e - k - 1);
+        return e;
+    }
+#else
+    (void)g;
+#endif
+    return DDBS__WS(s, k, len);
+}
+
 /* As ddbs__scan_str, with its first 16 bytes inline: most names and values are short. */
 static DDBS__INLINE size_t ddbs__scan_short(const unsigned char *s, size_t j, size_t n)
 {
@@ -2365,6 +2388,7 @@ static size_t ddbs__fast_tree(ddbs_parser *p, const unsigned char *s, size_t i, 
        whole below, and written as fast_key and fast_av would write it, in one go */
     int plain = p->opt.format == DDBS_FORMAT_NDJSON;
     unsigned nq = (p->opt.flags & DDBS_F_NUMBERS_AS_STRINGS) != 0;
+    unsigned g_open = 0, g_close = 0, g_next = 0;  /* indents last seen: see ddbs__ws_nl */
     if (at_value) goto value;
     for (;;) {
         /* s[i] == '"': a name in the image or map on top */
@@ -2375,7 +2399,7 @@ static size_t ddbs__fast_tree(ddbs_parser *p, const unsigned char *s, size_t i, 
                 s[a = ddbs__past_space(s, j + 2)] == '{') {
                 /* "X": with X the tag, then " or  " (pretty: a newline and an indent before the
                    tag and before the closing brace) */
-                t = DDBS__WS(s, a + 1, len);
+                t = ddbs__ws_nl(s, a + 1, len, &g_open);
                 if (len - t >= 8 && (ddbs__ld4(s + t) & 0xFFFF00FFu) == DDBS__LE4('"', 0, '"', ':')) {
                     unsigned c = s[t + 1];
                     tag = c == 'S' ? 0u : c == 'N' ? 1u : c == 'B' ? 2u : 3u;
@@ -2383,7 +2407,7 @@ static size_t ddbs__fast_tree(ddbs_parser *p, const unsigned char *s, size_t i, 
                     if (tag <= 2 && s[v0] == '"') {
                         v1 = ddbs__scan_value(s, ++v0, len);
                         if (v1 < len && s[v1] != '"' && tag == 0) v1 = ddbs__scan_escaped(s, v1, len);
-                        if (v1 < len && s[v1] == '"' && (k = DDBS__WS(s, v1 + 1, len)) < len &&
+                        if (v1 < len && s[v1] == '"' && (k = ddbs__ws_nl(s, v1 + 1, len, &g_close)) < len &&
                             s[k] == '}' &&
                             (tag == 0 || (tag == 1 ? ddbs__is_number16(s, v0, v1, len) : ddbs__is_base64(s, v0, v1)))) {
                             p->sc.next = DDBS__R_AV;
@@ -2463,8 +2487,7 @@ static size_t ddbs__fast_tree(ddbs_parser *p, const unsigned char *s, size_t i, 
         raw = p->sc.stack[p->sc.depth - 1];
         if (s[v] == ',') {
             if (p->dst && ddbs__put1(p, ',')) { *st = DDBS__S_AFTER; return v; }  /* retold there */
-            i = v + 1;
-            i = DDBS__WS(s, i, len);
+            i = ddbs__ws_nl(s, v + 1, len, &g_next);
             if (raw & DDBS__ARR) {  /* a list: the next element */
                 p->sc.next = DDBS__R_AV;
                 if (i < len && s[i] == '{') { k = i; goto value; }
