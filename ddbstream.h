@@ -225,6 +225,8 @@ typedef struct ddbs_parser {
     uint64_t part_out;        /* records_out when the part began */
     char rid[256];            /* its recordId, as written */
     uint64_t done;            /* bytes run through the scanner; offset less the carry */
+    uint64_t carry_lim;       /* a 1-byte chunk joins the carry while offset is under this:
+                                 done + DDBS__CARRY - 1, or 0 after an error */
     unsigned char carry[DDBS__CARRY];  /* small chunks gathered before they are scanned */
     uint32_t kpos;            /* CSV: bytes of the attribute name matched so far */
     uint64_t cand;            /* CSV: columns the attribute name may still be */
@@ -2712,6 +2714,7 @@ DDBS_API ddbs_result ddbs_parser_init(ddbs_parser *p, const ddbs_options *opt)
     }
     p->opt = *opt;
     p->sc.st = DDBS__S_BOM0;
+    p->carry_lim = DDBS__CARRY - 1;
     if (opt->format == DDBS_FORMAT_CSV) {
         size_t c;
         for (c = 0; c < opt->ncolumns; c++)
@@ -2730,6 +2733,7 @@ DDBS_API const char *ddbs_parser_sequence(const ddbs_parser *p, size_t *len)
 static ddbs_result ddbs__fail(ddbs_parser *p, int code, uint64_t at)
 {
     p->error = (ddbs_result)code;
+    p->carry_lim = 0;
     p->error_offset = at;
     p->error_record = p->records_in + 1;
     return p->error;
@@ -3274,6 +3278,7 @@ static ddbs_result ddbs__chunk(ddbs_parser *p, const unsigned char *s, size_t le
         p->sc.hisur = 0;  /* a string cut short by the error: no half surrogate carries over */
     }
     p->done = base + len;
+    p->carry_lim = p->done + DDBS__CARRY - 1;
     if (len) p->last_byte = s[len - 1];
     return DDBS_OK;
 }
@@ -3304,6 +3309,14 @@ static DDBS__NOINLINE ddbs_result ddbs__feed(ddbs_parser *p, const unsigned char
 DDBS__LINE_ALIGNED DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t len)
 {
     const unsigned char *s = (const unsigned char *)data;
+    if (len == 1 && p && s) {  /* byte by byte: the fewest instructions that can do it */
+        uint64_t o = p->offset;
+        if (o < p->carry_lim) {
+            p->offset = o + 1;
+            p->carry[o - p->done] = *s;
+            return DDBS_OK;
+        }
+    }
     if (len < DDBS__CARRY_MIN && p && s && !p->error) {
         uint64_t o = p->offset;
         size_t n = (size_t)(o - p->done);
