@@ -2169,6 +2169,8 @@ static DDBS__INLINE int ddbs__is_number16(const unsigned char *s, size_t j, size
                       (dig >> neg) & (dig >> (n - 1u)) & !(s[j + neg] == '0' && (dig >> (neg + 1u) & 1u));
         if (ok & 1u) return 1;
     }
+#else
+    (void)len;
 #endif
     return ddbs__is_number(s, j, e);
 }
