@@ -886,9 +886,9 @@ static int ddbs__putz(ddbs_parser *p, const char *z)
     return ddbs__put(p, z, n);
 }
 
-/* Is the captured key the literal z? Lengths first: most keys fail there. */
-#define DDBS__TOK_IS(p, z) ((p)->sc.toklen == sizeof(z) - 1 && ddbs__same((p)->sc.tok, z, sizeof(z) - 1))
-static int ddbs__same(const char *a, const char *b, size_t n)
+/* Is the key t (tn bytes) the literal z? Lengths first: most keys fail there. */
+#define DDBS__KEY_IS(z) (tn == sizeof(z) - 1 && ddbs__same(t, z, sizeof(z) - 1))
+static DDBS__INLINE int ddbs__same(const char *a, const char *b, size_t n)
 {
     const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
     size_t i;
@@ -1217,9 +1217,11 @@ static unsigned ddbs__tag(const char *t, unsigned n)
     }
 }
 
-/* A key ended: decide what its value means. */
-static int ddbs__key_end(ddbs_parser *p)
+/* A key ended: decide what its value means. t is its text: the capture, or where the fast
+   path found it in the input (no copy to compare, and no load waiting on that copy's stores). */
+static int ddbs__key_end(ddbs_parser *p, const char *t)
 {
+    unsigned tn = p->sc.toklen;
     static const char *const tags[10] = { "S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS" };
     static const uint8_t roles[10] = {
         DDBS__R_V_S, DDBS__R_V_N, DDBS__R_V_B, DDBS__R_V_BOOL, DDBS__R_V_NULL,
@@ -1242,7 +1244,7 @@ static int ddbs__key_end(ddbs_parser *p)
         }
         return ddbs__put1(p, ':');
     case DDBS__R_AV:
-        k = ddbs__tag(p->sc.tok, p->sc.toklen);
+        k = ddbs__tag(t, tn);
         {
             if (k < 10) {
                 p->sc.next = roles[k];
@@ -1251,7 +1253,7 @@ static int ddbs__key_end(ddbs_parser *p)
                 p->sc.stack[p->sc.depth - 1] = DDBS__R_AV_DONE;
                 if (p->opt.format == DDBS_FORMAT_DDB) {
                     int e;
-                    if ((e = ddbs__put1(p, '"')) != 0 || (e = ddbs__put(p, tags[k], p->sc.toklen)) != 0)
+                    if ((e = ddbs__put1(p, '"')) != 0 || (e = ddbs__put(p, tags[k], tn)) != 0)
                         return e;
                     return ddbs__put(p, "\":", 2);
                 }
@@ -1262,60 +1264,60 @@ static int ddbs__key_end(ddbs_parser *p)
     case DDBS__R_DOC: case DDBS__R_RECORD:  /* a document may be a bare record */
         if (top == DDBS__R_DOC) {
             /* an event (Lambda, GetRecords, or Firehose with its lowercase "records") */
-            int fh = !p->nested && DDBS__TOK_IS(p, "records");
-            if (fh || DDBS__TOK_IS(p, "Records")) {
+            int fh = !p->nested && DDBS__KEY_IS("records");
+            if (fh || DDBS__KEY_IS("Records")) {
                 if (p->sc.doc_records) return DDBS_E_SCHEMA;
                 p->sc.doc_records = 1;
                 p->sc.next = fh ? DDBS__R_FRECORDS : DDBS__R_RECORDS;
                 return 0;
             }
             /* export lines: {"Item":..} or {"Metadata":..,"Keys":..,"NewImage":..,..} */
-            if (DDBS__TOK_IS(p, "Item")) {
+            if (DDBS__KEY_IS("Item")) {
                 p->kind = DDBS__K_FULL;
                 return ddbs__seen(p, DDBS__SEEN_NEW, DDBS__R_IMG_NEW);
             }
-            if (DDBS__TOK_IS(p, "Metadata") || DDBS__TOK_IS(p, "Keys") ||
-                DDBS__TOK_IS(p, "NewImage") || DDBS__TOK_IS(p, "OldImage")) {
+            if (DDBS__KEY_IS("Metadata") || DDBS__KEY_IS("Keys") ||
+                DDBS__KEY_IS("NewImage") || DDBS__KEY_IS("OldImage")) {
                 p->kind = DDBS__K_INCR;
-                if (p->sc.tok[0] == 'M') return ddbs__seen(p, DDBS__SEEN_XMETA, DDBS__R_XMETA);
+                if (t[0] == 'M') return ddbs__seen(p, DDBS__SEEN_XMETA, DDBS__R_XMETA);
                 top = DDBS__R_DDB;
                 goto images;
             }
-        } else if (!p->nested && DDBS__TOK_IS(p, "kinesis")) {
+        } else if (!p->nested && DDBS__KEY_IS("kinesis")) {
             /* a Lambda Kinesis record: a wrapper, its payload holds the records */
             p->sc.stack[p->sc.depth - 1] = DDBS__R_KREC;
             p->sc.next = DDBS__R_KINESIS;
             return 0;
         }
-        if (DDBS__TOK_IS(p, "recordFormat") || DDBS__TOK_IS(p, "tableName")) p->kds = 1;
-        if (DDBS__TOK_IS(p, "eventName")) return ddbs__seen(p, DDBS__SEEN_EVNAME, DDBS__R_F_EVNAME);
-        if (DDBS__TOK_IS(p, "eventID")) return ddbs__seen(p, DDBS__SEEN_EVID, DDBS__R_F_EVID);
-        if (DDBS__TOK_IS(p, "dynamodb")) return ddbs__seen(p, DDBS__SEEN_DDB, DDBS__R_DDB);
-        if (DDBS__TOK_IS(p, "userIdentity")) return ddbs__seen(p, DDBS__SEEN_UID, DDBS__R_UID);
+        if (DDBS__KEY_IS("recordFormat") || DDBS__KEY_IS("tableName")) p->kds = 1;
+        if (DDBS__KEY_IS("eventName")) return ddbs__seen(p, DDBS__SEEN_EVNAME, DDBS__R_F_EVNAME);
+        if (DDBS__KEY_IS("eventID")) return ddbs__seen(p, DDBS__SEEN_EVID, DDBS__R_F_EVID);
+        if (DDBS__KEY_IS("dynamodb")) return ddbs__seen(p, DDBS__SEEN_DDB, DDBS__R_DDB);
+        if (DDBS__KEY_IS("userIdentity")) return ddbs__seen(p, DDBS__SEEN_UID, DDBS__R_UID);
         p->sc.next = DDBS__R_SKIP;
         return 0;
     case DDBS__R_DDB:
     images:
-        if (DDBS__TOK_IS(p, "Keys")) return ddbs__seen(p, DDBS__SEEN_KEYS, DDBS__R_IMG_KEYS);
-        if (DDBS__TOK_IS(p, "NewImage")) return ddbs__seen(p, DDBS__SEEN_NEW, DDBS__R_IMG_NEW);
-        if (DDBS__TOK_IS(p, "OldImage")) return ddbs__seen(p, DDBS__SEEN_OLD, DDBS__R_IMG_OLD);
-        if (DDBS__TOK_IS(p, "SequenceNumber")) return ddbs__seen(p, DDBS__SEEN_SEQ, DDBS__R_F_SEQ);
-        if (top == DDBS__R_DDB && DDBS__TOK_IS(p, "ApproximateCreationDateTime"))
+        if (DDBS__KEY_IS("Keys")) return ddbs__seen(p, DDBS__SEEN_KEYS, DDBS__R_IMG_KEYS);
+        if (DDBS__KEY_IS("NewImage")) return ddbs__seen(p, DDBS__SEEN_NEW, DDBS__R_IMG_NEW);
+        if (DDBS__KEY_IS("OldImage")) return ddbs__seen(p, DDBS__SEEN_OLD, DDBS__R_IMG_OLD);
+        if (DDBS__KEY_IS("SequenceNumber")) return ddbs__seen(p, DDBS__SEEN_SEQ, DDBS__R_F_SEQ);
+        if (top == DDBS__R_DDB && DDBS__KEY_IS("ApproximateCreationDateTime"))
             return ddbs__seen(p, DDBS__SEEN_TIME, DDBS__R_F_TIME);
-        if (top == DDBS__R_DDB && DDBS__TOK_IS(p, "ApproximateCreationDateTimePrecision"))
+        if (top == DDBS__R_DDB && DDBS__KEY_IS("ApproximateCreationDateTimePrecision"))
             return ddbs__seen(p, DDBS__SEEN_PREC, DDBS__R_F_PREC);
         p->sc.next = DDBS__R_SKIP;
         return 0;
     case DDBS__R_KINESIS: case DDBS__R_FREC:
-        p->sc.next = DDBS__TOK_IS(p, "data") ? DDBS__R_KDATA :
-                     top == DDBS__R_FREC && DDBS__TOK_IS(p, "recordId") ? DDBS__R_F_RID : DDBS__R_SKIP;
+        p->sc.next = DDBS__KEY_IS("data") ? DDBS__R_KDATA :
+                     top == DDBS__R_FREC && DDBS__KEY_IS("recordId") ? DDBS__R_F_RID : DDBS__R_SKIP;
         return 0;
     case DDBS__R_XMETA:
-        if (DDBS__TOK_IS(p, "WriteTimestampMicros")) return ddbs__seen(p, DDBS__SEEN_TIME, DDBS__R_XWTS);
+        if (DDBS__KEY_IS("WriteTimestampMicros")) return ddbs__seen(p, DDBS__SEEN_TIME, DDBS__R_XWTS);
         p->sc.next = DDBS__R_SKIP;
         return 0;
     case DDBS__R_XWTS:
-        if (!DDBS__TOK_IS(p, "N")) return DDBS_E_SCHEMA;
+        if (!DDBS__KEY_IS("N")) return DDBS_E_SCHEMA;
         p->sc.next = DDBS__R_F_WTS;
         return 0;
     case DDBS__R_KREC:
@@ -1803,8 +1805,9 @@ static int ddbs__str_end(ddbs_parser *p)
             p->evbad = !p->ev;
             p->ev_off = p->sc.tok_off;
         } else if (r == DDBS__R_F_PREC) {
-            p->tunit = DDBS__TOK_IS(p, "MICROSECOND") ? 1000000u :
-                       DDBS__TOK_IS(p, "MILLISECOND") ? 1000u : 0u;
+            const char *t = p->sc.tok;
+            unsigned tn = p->sc.toklen;
+            p->tunit = DDBS__KEY_IS("MICROSECOND") ? 1000000u : DDBS__KEY_IS("MILLISECOND") ? 1000u : 0u;
         } else if (r == DDBS__R_F_WTS) {
             p->tunit = 1000000u;
         }
@@ -2028,15 +2031,24 @@ static DDBS__INLINE size_t ddbs__ws_nl(const unsigned char *s, size_t k, size_t 
     return DDBS__WS(s, k, len);
 }
 
+#if defined(DDBS__SSE2) && defined(DDBS__CTZ)
+/* Bit i set where s[i] is '"', '\\', a control byte or a non-ASCII byte (signed compare:
+   bytes >= 0x80 are negative, so one test catches them and those < 0x20). */
+static DDBS__INLINE unsigned ddbs__stop16(const unsigned char *s)
+{
+    const __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+        _mm_cmplt_epi8(x, _mm_set1_epi8(0x20))));
+}
+#endif
+
 /* As ddbs__scan_str, with its first 16 bytes inline: most names and values are short. */
 static DDBS__INLINE size_t ddbs__scan_short(const unsigned char *s, size_t j, size_t n)
 {
 #if defined(DDBS__SSE2) && defined(DDBS__CTZ)
     if (n - j >= 16) {
-        const __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + j));
-        unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
-            _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
-            _mm_cmplt_epi8(x, _mm_set1_epi8(0x20))));
+        unsigned m = ddbs__stop16(s + j);
         if (m) return j + DDBS__CTZ(m);
         j += 16;
     }
@@ -2046,13 +2058,11 @@ static DDBS__INLINE size_t ddbs__scan_short(const unsigned char *s, size_t j, si
 
 #if defined(DDBS__SSE2) && defined(DDBS__CTZ) && UINTPTR_MAX > 0xFFFFFFFFu
 #define DDBS__SCAN64 1
-/* Bit i set where x[i] is '"', '\\', a control byte or a non-ASCII byte. */
-static DDBS__INLINE uint64_t ddbs__stop16(const unsigned char *s)
+/* ddbs__stop16 over 64 bytes. */
+static DDBS__INLINE uint64_t ddbs__stop64(const unsigned char *s)
 {
-    const __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
-    return (uint64_t)(unsigned)_mm_movemask_epi8(_mm_or_si128(
-        _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
-        _mm_cmplt_epi8(x, _mm_set1_epi8(0x20))));
+    return (uint64_t)ddbs__stop16(s) | (uint64_t)ddbs__stop16(s + 16) << 16 |
+           (uint64_t)ddbs__stop16(s + 32) << 32 | (uint64_t)ddbs__stop16(s + 48) << 48;
 }
 #endif
 
@@ -2062,8 +2072,7 @@ static DDBS__INLINE size_t ddbs__scan_value(const unsigned char *s, size_t j, si
 {
 #ifdef DDBS__SCAN64
     if (n - j >= 64) {
-        uint64_t m = ddbs__stop16(s + j) | ddbs__stop16(s + j + 16) << 16 |
-                     ddbs__stop16(s + j + 32) << 32 | ddbs__stop16(s + j + 48) << 48;
+        uint64_t m = ddbs__stop64(s + j);
         if (m) return j + (size_t)__builtin_ctzll(m);
         j += 64;
     }
@@ -2071,49 +2080,81 @@ static DDBS__INLINE size_t ddbs__scan_value(const unsigned char *s, size_t j, si
     return ddbs__scan_str(s, j, n);
 }
 
-/* As ddbs__scan_str, but steps over whole, valid UTF-8 sequences: a string with non-ASCII
-   text stays on the fast path; anything doubtful stops the scan there. */
-static size_t ddbs__scan_text(const unsigned char *s, size_t j, size_t n)
+/* Length of the valid UTF-8 sequence at s[j] (a byte >= 0x80) that ends before n, or 0:
+   as ddbs__u8lead judges, without its out parameters (they went through the stack). */
+static DDBS__INLINE size_t ddbs__u8_len(const unsigned char *s, size_t j, size_t n)
 {
-    for (;;) {
-        uint8_t lo, hi;
-        int need;
-        size_t k;
-        j = ddbs__scan_short(s, j, n);
-        if (j == n || s[j] < 0x80) return j;
-        need = ddbs__u8lead(s[j], &lo, &hi);
-        if (need < 0 || n - j <= (size_t)need) return j;
-        for (k = 1; k <= (size_t)need; k++, lo = 0x80, hi = 0xBF)
-            if (s[j + k] < lo || s[j + k] > hi) return j;
-        j += k;
+    unsigned c = s[j], lo, hi;
+    if (c - 0xC2u <= 0xDFu - 0xC2u) return n - j > 1 && (s[j + 1] & 0xC0u) == 0x80u ? 2 : 0;
+    if (c - 0xE0u <= 0xFu) {
+        lo = c == 0xE0u ? 0xA0u : 0x80u;
+        hi = c == 0xEDu ? 0x9Fu : 0xBFu;
+        return n - j > 2 && s[j + 1] >= lo && s[j + 1] <= hi && (s[j + 2] & 0xC0u) == 0x80u ? 3 : 0;
+    }
+    if (c - 0xF0u <= 4u) {
+        lo = c == 0xF0u ? 0x90u : 0x80u;
+        hi = c == 0xF4u ? 0x8Fu : 0xBFu;
+        return n - j > 3 && s[j + 1] >= lo && s[j + 1] <= hi && (s[j + 2] & 0xC0u) == 0x80u &&
+               (s[j + 3] & 0xC0u) == 0x80u ? 4 : 0;
+    }
+    return 0;
+}
+
+/* Length of the valid escape at s[j] (a '\\') that ends before n, or 0. */
+static DDBS__INLINE size_t ddbs__esc_len(const unsigned char *s, size_t j, size_t n)
+{
+    size_t k;
+    if (j + 1 >= n) return 0;
+    switch (s[j + 1]) {
+    case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+        return 2;
+    case 'u':
+        if (n - j < 6) return 0;
+        for (k = 2; k < 6; k++) {
+            unsigned h = s[j + k], l = h | 0x20u;  /* l: a letter in lower case */
+            if (!((h >= '0' && h <= '9') || (l >= 'a' && l <= 'f'))) return 0;
+        }
+        return 6;
+    default:
+        return 0;
     }
 }
 
-/* As ddbs__scan_text, and steps over valid escapes too: for strings copied as written. */
-static size_t ddbs__scan_escaped(const unsigned char *s, size_t j, size_t n)
+/* As ddbs__scan_str, but steps over whole, valid UTF-8 sequences and, with esc, valid
+   escapes: a string with non-ASCII text stays on the fast path; anything doubtful stops
+   the scan there. 64 bytes are tested at once and their stops taken from the bit mask, so
+   a run of non-ASCII text costs no new scan per character. */
+static DDBS__INLINE size_t ddbs__scan_rich(const unsigned char *s, size_t j, size_t n, int esc)
 {
     for (;;) {
-        j = ddbs__scan_text(s, j, n);
-        if (j + 1 >= n || s[j] != '\\') return j;
-        switch (s[j + 1]) {
-        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
-            j += 2;
-            break;
-        case 'u': {
-            unsigned k;
-            if (n - j < 6) return j;
-            for (k = 2; k < 6; k++) {
-                unsigned h = s[j + k], l = h | 0x20u;  /* l: a letter in lower case */
-                if (!((h >= '0' && h <= '9') || (l >= 'a' && l <= 'f'))) return j;
+        size_t q;
+#ifdef DDBS__SCAN64
+        while (n - j >= 64) {
+            uint64_t m = ddbs__stop64(s + j);
+            size_t r = 64;  /* where the next block starts, from j */
+            while (m) {
+                size_t x = j + (size_t)__builtin_ctzll(m);
+                q = s[x] >= 0x80 ? ddbs__u8_len(s, x, n) : esc && s[x] == '\\' ? ddbs__esc_len(s, x, n) : 0;
+                if (!q) return x;
+                if ((r = x + q - j) >= 64) break;
+                m &= ~(uint64_t)0 << r;  /* the stops inside the sequence too */
+                r = 64;
             }
-            j += 6;
-            break;
+            j += r;
         }
-        default:
-            return j;
-        }
+#endif
+        j = ddbs__scan_short(s, j, n);
+        if (j == n) return j;
+        q = s[j] >= 0x80 ? ddbs__u8_len(s, j, n) : esc && s[j] == '\\' ? ddbs__esc_len(s, j, n) : 0;
+        if (!q) return j;
+        j += q;
     }
 }
+
+static size_t ddbs__scan_text(const unsigned char *s, size_t j, size_t n) { return ddbs__scan_rich(s, j, n, 0); }
+
+/* As ddbs__scan_text, and steps over valid escapes too: for strings copied as written. */
+static size_t ddbs__scan_escaped(const unsigned char *s, size_t j, size_t n) { return ddbs__scan_rich(s, j, n, 1); }
 
 /* The first byte of s[j..e) that is not a digit, or e: 8 bytes a step while 8 are left (a
    byte below '0' borrows into its top bit, one above '9' carries into it with 0x46 added). */
@@ -2564,9 +2605,12 @@ static int ddbs__fast_fields(ddbs_parser *p, const unsigned char *s, size_t *pos
         p->sc.tok_off = base + i;
         p->sc.sflags = DDBS__SF_KEY | DDBS__SF_CAP | DDBS__SF_DECODE;
         p->sc.toklen = (uint8_t)(j - i - 1);
-        DDBS_MEMCPY(p->sc.tok, s + i + 1, j - i - 1);
         i = j + 1;
-        if ((e = ddbs__key_end(p)) != 0) { *pos = i; *at = p->sc.tok_off; return e; }
+        if ((e = ddbs__key_end(p, (const char *)s + j - p->sc.toklen)) != 0) {
+            *pos = i;
+            *at = p->sc.tok_off;
+            return e;
+        }
         k = DDBS__WS(s, i, len);
         if (k >= len || s[k] != ':') { *st = DDBS__S_COLON; break; }
         i = k + 1;
@@ -2987,7 +3031,7 @@ static int ddbs__run(ddbs_parser *p, const unsigned char *s, size_t *pos, size_t
                 if (p->sc.hisur && (e = ddbs__text_unit(p, DDBS__NO_UNIT, at, &at)) != 0) goto fail;
                 if (p->sc.sflags & DDBS__SF_KEY) {
                     if ((p->sc.sflags & DDBS__SF_QUOTE) && p->dst && (e = ddbs__put1(p, '"')) != 0) goto fail;
-                    if ((e = ddbs__key_end(p)) != 0) { at = p->sc.tok_off; goto fail; }
+                    if ((e = ddbs__key_end(p, p->sc.tok)) != 0) { at = p->sc.tok_off; goto fail; }
                     p->sc.st = DDBS__S_COLON;
                 } else {
                     if ((e = ddbs__str_end(p)) != 0) {

@@ -475,6 +475,91 @@ Test(errors, n_text_grammar)
     }
 }
 
+/* Offset of the first byte of s[0..n) that breaks UTF-8 (RFC 3629), or n. */
+static size_t utf8_first_bad(const unsigned char *s, size_t n)
+{
+    size_t i = 0, need, k;
+    while (i < n) {
+        unsigned c = s[i], lo = 0x80, hi = 0xBF;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF) need = 1;
+        else if (c >= 0xE0 && c <= 0xEF) need = 2, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+        else if (c >= 0xF0 && c <= 0xF4) need = 3, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+        else return i;
+        for (k = 1; k <= need; k++, lo = 0x80, hi = 0xBF)
+            if (i + k >= n || s[i + k] < lo || s[i + k] > hi) return i + k;
+        i += need + 1;
+    }
+    return n;
+}
+
+/* Every lead byte from 0x80 with telling next bytes, inside a long S value after a first
+   stop (a UTF-8 character or an escape) and at offsets that put it across the end of a
+   64-byte block: the fast scans step over exactly the sequences RFC 3629 allows and stop
+   with E_UTF8 at the first bad byte. In CSV the same text is a name: the cell scan. */
+Test(errors, utf8_sequences)
+{
+    static const unsigned char b1[] = { 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0 };
+    static const unsigned char b23[] = { 0x41, 0x80, 0xBF, 0xC0 };
+    static const int gap[] = { 0, 21, 58, 59, 60, 61, 62 };
+    static const char *const head[2] = { "\xC3\xA9", "\\n" };
+    static const char *const cols[1] = { "a" };
+    static const char pre[] = "{\"eventName\":\"INSERT\",\"dynamodb\":{\"NewImage\":{";
+    static const char xs[] = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+    static const char ys[] = "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy";
+    ddbs_options csv = opt_flags(0);
+    unsigned lead, x, y, z, g, h;
+    size_t checked = 0;
+    csv.format = DDBS_FORMAT_CSV;
+    csv.columns = cols;
+    csv.ncolumns = 1;
+    for (lead = 0x80; lead <= 0xFF; lead++)
+        for (x = 0; x < sizeof b1; x++)
+            for (y = 0; y < sizeof b23; y++)
+                for (z = 0; z < sizeof b23; z++)
+                    for (g = 0; g < sizeof gap / sizeof gap[0]; g++)
+                        for (h = 0; h < 2; h++) {
+                            char text[160], in[512], want[512];
+                            size_t n, bad, len, v0;
+                            run r;
+                            n = (size_t)sprintf(text, "%s%.*s%c%c%c%c%s", head[h], gap[g], xs, lead,
+                                                b1[x], b23[y], b23[z], ys);
+                            bad = utf8_first_bad((const unsigned char *)text, n);
+                            /* the value */
+                            v0 = (size_t)sprintf(in, "%s\"a\":{\"S\":\"", pre);
+                            len = v0 + (size_t)sprintf(in + v0, "%s\"}}}}", text);
+                            r = run_whole(in, len, &no_opt);
+                            if (bad == n) {
+                                snprintf(want, sizeof want,
+                                         "{\"eventName\":\"INSERT\",\"NewImage\":{\"a\":\"%s\"}}\n", text);
+                                cr_assert(r.rc == DDBS_OK && r.out_len == strlen(want) &&
+                                          !memcmp(r.out, want, r.out_len),
+                                          "S %02X %02X %02X %02X after %d: %s", lead, b1[x], b23[y],
+                                          b23[z], gap[g], ddbs_strerror(r.rc));
+                            } else {
+                                cr_assert(r.rc == DDBS_E_UTF8 && r.error_offset == v0 + bad,
+                                          "S %02X %02X %02X %02X after %d: %s at %llu, want E_UTF8 at %zu",
+                                          lead, b1[x], b23[y], b23[z], gap[g], ddbs_strerror(r.rc),
+                                          ULL(r.error_offset), v0 + bad);
+                            }
+                            run_free(&r);
+                            if (h == 1) continue;  /* no escapes in CSV names' fast scan */
+                            /* the name, in CSV */
+                            len = (size_t)sprintf(in, "%s\"%s\":{\"S\":\"v\"}}}}", pre, text);
+                            r = run_whole(in, len, &csv);
+                            cr_assert(bad == n ? r.rc == DDBS_OK
+                                               : r.rc == DDBS_E_UTF8 && r.error_offset == sizeof pre + bad,
+                                      "name %02X %02X %02X %02X after %d: %s at %llu", lead, b1[x], b23[y],
+                                      b23[z], gap[g], ddbs_strerror(r.rc), ULL(r.error_offset));
+                            run_free(&r);
+                            checked++;
+                        }
+    cr_assert(checked == 128u * 9 * 4 * 4 * 7);
+}
+
 /* Depth is bounded: 100,000 '[' cost nothing and fail at the first one past the limit. */
 Test(errors, depth)
 {
