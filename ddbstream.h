@@ -239,6 +239,7 @@ typedef struct ddbs_parser {
     ddbs_record rec;          /* the record being delivered */
     uint32_t cell[3][DDBS_MAX_COLUMNS][2];                  /* staged cell per image */
     uint64_t cellset[3];                                    /* its columns with a cell */
+    uint8_t indent[32];       /* pretty input: the indent last seen at each level (mod 32) */
 } ddbs_parser;
 typedef char ddbs__depth_fits_u8[(DDBS_MAX_DEPTH > 0 && DDBS_MAX_DEPTH < 256) ? 1 : -1];
 
@@ -2011,25 +2012,29 @@ static DDBS__INLINE size_t ddbs__past_space(const unsigned char *s, size_t k)
     return k;
 }
 
-/* DDBS__WS where pretty printing may put a newline and an indent at s[k]: *g is the
-   indent this call site saw last time (at the same depth it is the same), tried first with
-   a branch whose result, k + 1 + *g, is known without waiting for the load of s[k..];
-   else the run is measured and *g becomes it. */
-static DDBS__INLINE size_t ddbs__ws_nl(const unsigned char *s, size_t k, size_t len, unsigned *g)
+/* DDBS__WS where pretty printing may put a newline and an indent at s[k], before a token
+   `up` levels deeper than the container on top (-1: its closing bracket). The indent last
+   seen at that level is tried first (it is the same all through a document), with a branch
+   whose result is known without waiting for the load of s[k..]; else the run is measured
+   and remembered. */
+static DDBS__INLINE size_t ddbs__ws_nl(ddbs_parser *p, const unsigned char *s, size_t k, size_t len,
+                                      int up)
 {
 #if defined(DDBS__SSE2) && defined(DDBS__CTZ)
     if (k < len && s[k] == '\n' && len - k > 33) {
+        uint8_t *g = &p->indent[(unsigned)(p->sc.depth + up) & 31u];
         unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
                          _mm_loadu_si128((const __m128i *)(const void *)(s + k + 1)), _mm_set1_epi8(' ')));
         unsigned want = (1u << *g) - 1u;
         size_t e;
         if ((m & want) == want && s[k + 1 + *g] > ' ') return k + 1 + *g;
         e = ddbs__ws_at(s, k, len);
-        if (e - k - 1 <= 16) *g = (unsigned)(e - k - 1);
+        if (e - k - 1 <= 16) *g = (uint8_t)(e - k - 1);
         return e;
     }
 #else
-    (void)g;
+    (void)p;
+    (void)up;
 #endif
     return DDBS__WS(s, k, len);
 }
@@ -2324,8 +2329,7 @@ static size_t ddbs__fast_av(ddbs_parser *p, const unsigned char *s, size_t i, si
     char *d;
     *tagp = 10;
     if (p->sc.depth >= DDBS_MAX_DEPTH) return 0;
-    k = i + 1;
-    k = DDBS__WS(s, k, len);
+    k = ddbs__ws_nl(p, s, i + 1, len, 1);
     if (k >= len || s[k] != '"') return 0;
     if (len - k < 8 || (tag = ddbs__tag_at(s, k, &k)) == 10) {
         /* near the end of the chunk, or written with spaces: byte by byte */
@@ -2367,7 +2371,7 @@ static size_t ddbs__fast_av(ddbs_parser *p, const unsigned char *s, size_t i, si
         k = v1;
         if (tag == 4 && !typed) { l = lit[2]; ln = 4; }  /* NULL comes out as null */
     }
-    k = DDBS__WS(s, k, len);
+    k = ddbs__ws_nl(p, s, k, len, 0);
     if (k >= len || s[k] != '}') return 0;
     room = p->opt.buf_size - 2 - p->out_len;
     if (DDBS__CELL(p)) {  /* a cell: unquoted text, NULL empty */
@@ -2436,7 +2440,6 @@ static size_t ddbs__fast_tree(ddbs_parser *p, const unsigned char *s, size_t i, 
        whole below, and written as fast_key and fast_av would write it, in one go */
     int plain = p->opt.format == DDBS_FORMAT_NDJSON;
     unsigned nq = (p->opt.flags & DDBS_F_NUMBERS_AS_STRINGS) != 0;
-    unsigned g_open = 0, g_close = 0, g_next = 0;  /* indents last seen: see ddbs__ws_nl */
     if (at_value) goto value;
     for (;;) {
         /* s[i] == '"': a name in the image or map on top */
@@ -2447,7 +2450,7 @@ static size_t ddbs__fast_tree(ddbs_parser *p, const unsigned char *s, size_t i, 
                 s[a = ddbs__past_space(s, j + 2)] == '{') {
                 /* "X": with X the tag, then " or  " (pretty: a newline and an indent before the
                    tag and before the closing brace) */
-                t = ddbs__ws_nl(s, a + 1, len, &g_open);
+                t = ddbs__ws_nl(p, s, a + 1, len, 1);
                 if (len - t >= 8 && (ddbs__ld4(s + t) & 0xFFFF00FFu) == DDBS__LE4('"', 0, '"', ':')) {
                     unsigned c = s[t + 1];
                     tag = c == 'S' ? 0u : c == 'N' ? 1u : c == 'B' ? 2u : 3u;
@@ -2455,7 +2458,7 @@ static size_t ddbs__fast_tree(ddbs_parser *p, const unsigned char *s, size_t i, 
                     if (tag <= 2 && s[v0] == '"') {
                         v1 = ddbs__scan_value(s, ++v0, len);
                         if (v1 < len && s[v1] != '"' && tag == 0) v1 = ddbs__scan_escaped(s, v1, len);
-                        if (v1 < len && s[v1] == '"' && (k = ddbs__ws_nl(s, v1 + 1, len, &g_close)) < len &&
+                        if (v1 < len && s[v1] == '"' && (k = ddbs__ws_nl(p, s, v1 + 1, len, 0)) < len &&
                             s[k] == '}' &&
                             (tag == 0 || (tag == 1 ? ddbs__is_number16(s, v0, v1, len) : ddbs__is_base64(s, v0, v1)))) {
                             p->sc.next = DDBS__R_AV;
@@ -2518,8 +2521,7 @@ static size_t ddbs__fast_tree(ddbs_parser *p, const unsigned char *s, size_t i, 
                 (void)ddbs__put(p, tag == 5 ? "{\"M\":" : "{\"L\":", 5);
             p->sc.stack[p->sc.depth++] = (uint8_t)(tag == 5 ? (unsigned)DDBS__R_MAP : DDBS__R_LIST | DDBS__ARR);
             (void)ddbs__put1(p, (char)s[w]);
-            v = w + 1;
-            v = DDBS__WS(s, v, len);
+            v = ddbs__ws_nl(p, s, w + 1, len, 0);
             if (v >= len) { *st = tag == 5 ? DDBS__S_OBJ_FIRST : DDBS__S_ARR_FIRST; return v; }
             if (tag == 5 && s[v] == '"') { i = v; continue; }
             if (tag == 6 && s[v] == '{') { p->sc.next = DDBS__R_AV; k = v; goto value; }
@@ -2530,12 +2532,12 @@ static size_t ddbs__fast_tree(ddbs_parser *p, const unsigned char *s, size_t i, 
             goto close;  /* {} or [] */
         }
     after:  /* v: after a value in the container on top */
-        v = DDBS__WS(s, v, len);
+        v = ddbs__ws_nl(p, s, v, len, -1);
         if (v >= len) { *st = DDBS__S_AFTER; return v; }
         raw = p->sc.stack[p->sc.depth - 1];
         if (s[v] == ',') {
             if (p->dst && ddbs__put1(p, ',')) { *st = DDBS__S_AFTER; return v; }  /* retold there */
-            i = ddbs__ws_nl(s, v + 1, len, &g_next);
+            i = ddbs__ws_nl(p, s, v + 1, len, 0);
             if (raw & DDBS__ARR) {  /* a list: the next element */
                 p->sc.next = DDBS__R_AV;
                 if (i < len && s[i] == '{') { k = i; goto value; }
@@ -2556,8 +2558,7 @@ static size_t ddbs__fast_tree(ddbs_parser *p, const unsigned char *s, size_t i, 
             { *st = DDBS__S_AFTER; return v; }
         p->sc.depth--;  /* as ddbs__close: the bracket out, with the room checked above */
         (void)ddbs__put1(p, (char)s[v]);
-        k = v + 1;
-        k = DDBS__WS(s, k, len);
+        k = ddbs__ws_nl(p, s, v + 1, len, -1);
         if (k >= len || s[k] != '}') { *st = DDBS__S_AFTER; return v + 1; }
         p->sc.depth--;  /* the AttributeValue: a CSV cell ends, typed '}' */
         if (p->opt.format == DDBS_FORMAT_CSV && p->dst == DDBS__D_LINE && ddbs__top(p) == DDBS__R_IMAGE) {
