@@ -993,6 +993,7 @@ static void ddbs__record_begin(ddbs_parser *p)
 }
 
 static const char *const ddbs__img_name[3] = { "Keys", "NewImage", "OldImage" };
+static const uint8_t ddbs__img_len[3] = { 4, 8, 8 };
 
 /* CSV: is the value starting now a whole cell, i.e. a top-level attribute of an image? */
 static int ddbs__in_cell(const ddbs_parser *p)
@@ -1064,7 +1065,7 @@ static int ddbs__begin(ddbs_parser *p, unsigned kind)
         }
         p->dst = DDBS__D_LINE;
         p->seg_beg[k] = p->out_len;
-        if ((e = ddbs__put(p, ",\"", 2)) != 0 || (e = ddbs__putz(p, ddbs__img_name[k])) != 0)
+        if ((e = ddbs__put(p, ",\"", 2)) != 0 || (e = ddbs__put(p, ddbs__img_name[k], ddbs__img_len[k])) != 0)
             return e;
         return ddbs__put(p, "\":{", 3);
     }
@@ -1348,10 +1349,10 @@ static uint8_t ddbs__elem(unsigned top)
     }
 }
 
-static int ddbs__mem_has(const char *h, size_t hn, const char *z)
+/* Is z (n bytes) in h[0..hn)? */
+static int ddbs__mem_has(const char *h, size_t hn, const char *z, size_t n)
 {
-    size_t n = 0, i, j;
-    while (z[n]) n++;
+    size_t i, j;
     for (i = 0; i + n <= hn; i++) {
         for (j = 0; j < n && h[i + j] == z[j]; j++) {}
         if (j == n) return 1;
@@ -1647,9 +1648,9 @@ static int ddbs__record_end(ddbs_parser *p)
     rec->event = p->ev;
     rec->ttl = p->ev == DDBS_EV_REMOVE &&
               ddbs__mem_has(p->meta + ddbs__moff[DDBS__M_UID], p->mlen[DDBS__M_UID],
-                            "\"principalId\":\"dynamodb.amazonaws.com\"") &&
+                            "\"principalId\":\"dynamodb.amazonaws.com\"", 38) &&
               ddbs__mem_has(p->meta + ddbs__moff[DDBS__M_UID], p->mlen[DDBS__M_UID],
-                            "\"type\":\"Service\"");
+                            "\"type\":\"Service\"", 16);
     if ((p->opt.events && !(p->opt.events & p->ev)) || (p->opt.flags & DDBS_F_PARSE_ONLY) ||
         ((p->opt.flags & DDBS_F_TTL_ONLY) && !rec->ttl)) {
         p->records_in++;
@@ -1672,7 +1673,7 @@ static int ddbs__record_end(ddbs_parser *p)
         end = p->out_len;
         for (k = 0; k < 3; k++) {
             if (!p->seg_beg[k] || !p->seg_end[k]) continue;
-            rec->image[k] = b + p->seg_beg[k] + ddbs__strlen(ddbs__img_name[k]) + 4;
+            rec->image[k] = b + p->seg_beg[k] + ddbs__img_len[k] + 4;
             rec->image_len[k] = (size_t)(b + p->seg_end[k] - rec->image[k]);
         }
     } else {
@@ -1680,9 +1681,8 @@ static int ddbs__record_end(ddbs_parser *p)
         unsigned k = p->ev == DDBS_EV_REMOVE ? 2u : 1u;
         if (!p->seg_beg[k]) k = 0;
         if (p->seg_beg[k]) {
-            size_t hl = 0, body, body_end;
-            while (ddbs__img_name[k][hl]) hl++;
-            body = p->seg_beg[k] + hl + 5;           /* past ,"Name":{ */
+            size_t body, body_end;
+            body = p->seg_beg[k] + ddbs__img_len[k] + 5;  /* past ,"Name":{ */
             body_end = p->seg_end[k] - 1;            /* at its } */
             L = ddbs__prefix(p, NULL, 1);
             if (L > 1 && body != body_end) {
