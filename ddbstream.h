@@ -2324,7 +2324,7 @@ static size_t ddbs__fast_av(ddbs_parser *p, const unsigned char *s, size_t i, si
 {
     static const char *const lit[3] = { "true", "false", "null" };
     size_t k, v0, v1, n, q, room, esc = 0;  /* esc: where S text stopped being plain ASCII */
-    unsigned tag, j, typed = p->opt.format == DDBS_FORMAT_DDB, ln = 0;
+    unsigned tag, typed = p->opt.format == DDBS_FORMAT_DDB, ln = 0;
     const char *l = NULL;
     char *d;
     *tagp = 10;
@@ -2360,12 +2360,10 @@ static size_t ddbs__fast_av(ddbs_parser *p, const unsigned char *s, size_t i, si
             return 0;
         k = v1 + 1;
     } else {  /* BOOL true/false, NULL true */
-        for (j = 0; j < (tag == 3 ? 2u : 1u) && !l; j++) {
-            const char *z = lit[j];
-            for (n = 0; z[n] && k + n < len && s[k + n] == (unsigned char)z[n]; n++) {}
-            if (!z[n]) { l = z; ln = (unsigned)n; }
-        }
-        if (!l) return 0;
+        if (len - k >= 5 && ddbs__ld4(s + k) == DDBS__LE4('t', 'r', 'u', 'e')) l = lit[0], ln = 4;
+        else if (tag == 3 && len - k >= 6 && ddbs__ld4(s + k) == DDBS__LE4('f', 'a', 'l', 's') && s[k + 4] == 'e')
+            l = lit[1], ln = 5;
+        else return 0;
         v0 = k;
         v1 = k + ln;
         k = v1;
