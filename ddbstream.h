@@ -2499,8 +2499,11 @@ static size_t ddbs__fast_tree(ddbs_parser *p, const unsigned char *s, size_t i, 
         if (k >= len || s[k] != '{') { *st = DDBS__S_VALUE; return k; }
     value:  /* s[k] == '{' of an AttributeValue */
         if (!(v = ddbs__fast_av(p, s, k, len, &tag, &w))) {
-            /* {"M":{ or {"L":[ opens here when the state machine could not fail on it */
-            if ((tag != 5 && tag != 6) || p->sc.depth + 3 > DDBS_MAX_DEPTH ||
+            /* {"M":{, {"L":[ or a set's {"SS":[ opens here when the state machine could not
+               fail on it */
+            static const char *const typed_open[5] = { "{\"M\":", "{\"L\":", "{\"SS\":", "{\"NS\":",
+                                                       "{\"BS\":" };
+            if (tag < 5 || tag > 9 || p->sc.depth + 3 > DDBS_MAX_DEPTH ||
                 p->opt.buf_size - 2 - p->out_len < 8)
                 { *st = DDBS__S_VALUE; return k; }
             w = DDBS__WS(s, w, len);
@@ -2515,14 +2518,15 @@ static size_t ddbs__fast_tree(ddbs_parser *p, const unsigned char *s, size_t i, 
                 }
             }
             p->sc.stack[p->sc.depth++] = DDBS__R_AV_DONE;
-            if (p->opt.format == DDBS_FORMAT_DDB)
-                (void)ddbs__put(p, tag == 5 ? "{\"M\":" : "{\"L\":", 5);
-            p->sc.stack[p->sc.depth++] = (uint8_t)(tag == 5 ? (unsigned)DDBS__R_MAP : DDBS__R_LIST | DDBS__ARR);
+            if (p->opt.format == DDBS_FORMAT_DDB) (void)ddbs__put(p, typed_open[tag - 5], tag <= 6 ? 5u : 6u);
+            /* L, SS, NS, BS: the roles follow the tags' order */
+            p->sc.stack[p->sc.depth++] = (uint8_t)(tag == 5 ? (unsigned)DDBS__R_MAP : (DDBS__R_LIST + tag - 6) | DDBS__ARR);
             (void)ddbs__put1(p, (char)s[w]);
             v = ddbs__ws_nl(p, s, w + 1, len, 0);
             if (v >= len) { *st = tag == 5 ? DDBS__S_OBJ_FIRST : DDBS__S_ARR_FIRST; return v; }
             if (tag == 5 && s[v] == '"') { i = v; continue; }
             if (tag == 6 && s[v] == '{') { p->sc.next = DDBS__R_AV; k = v; goto value; }
+            if (tag >= 7 && s[v] == '"') goto element;
             if (s[v] != (tag == 5 ? '}' : ']')) {
                 *st = tag == 5 ? DDBS__S_OBJ_FIRST : DDBS__S_ARR_FIRST;
                 return v;
@@ -2536,16 +2540,17 @@ static size_t ddbs__fast_tree(ddbs_parser *p, const unsigned char *s, size_t i, 
         if (s[v] == ',') {
             if (p->dst && ddbs__put1(p, ',')) { *st = DDBS__S_AFTER; return v; }  /* retold there */
             i = ddbs__ws_nl(p, s, v + 1, len, 0);
-            if (raw & DDBS__ARR) {  /* a list: the next element */
-                p->sc.next = DDBS__R_AV;
-                if (i < len && s[i] == '{') { k = i; goto value; }
+            if (raw & DDBS__ARR) {  /* a list or a set: the next element */
+                p->sc.next = ddbs__elem(raw & 0x7Fu);
+                if (i < len && s[i] == '{' && (raw & 0x7Fu) == DDBS__R_LIST) { k = i; goto value; }
+                if (i < len && s[i] == '"' && (raw & 0x7Fu) != DDBS__R_LIST) { v = i; goto element; }
                 *st = DDBS__S_VALUE;
                 return i;
             }
             if (i >= len || s[i] != '"') { *st = DDBS__S_KEY; return i; }
             continue;
         }
-        if (((raw & 0x7Fu) != DDBS__R_MAP && (raw & 0x7Fu) != DDBS__R_LIST) ||
+        if (((raw & 0x7Fu) != DDBS__R_MAP && ((raw & 0x7Fu) < DDBS__R_LIST || (raw & 0x7Fu) > DDBS__R_BS)) ||
             (s[v] != '}' && s[v] != ']')) {
             *st = DDBS__S_AFTER;  /* the end of an image, or an error: the state machine's */
             return v;
@@ -2568,6 +2573,30 @@ static size_t ddbs__fast_tree(ddbs_parser *p, const unsigned char *s, size_t i, 
         if (p->opt.format == DDBS_FORMAT_DDB) (void)ddbs__put1(p, '}');
         v = k + 1;
         goto after;
+    element: {  /* s[v] == '"': an element of the set on top, plain and whole here, or the
+                   state machine's (p->sc.next is its role) */
+            unsigned r = p->sc.stack[p->sc.depth - 1] & 0x7Fu;
+            size_t v0 = v + 1, v1 = ddbs__scan_value(s, v0, len);
+            p->sc.next = ddbs__elem(r);
+            if (v1 < len && s[v1] != '"' && r == DDBS__R_SS) v1 = ddbs__scan_escaped(s, v1, len);
+            if (v1 >= len || s[v1] != '"' ||
+                (r == DDBS__R_NS ? !ddbs__is_number16(s, v0, v1, len) : r == DDBS__R_BS && !ddbs__is_base64(s, v0, v1)))
+                { *st = DDBS__S_VALUE; return v; }
+            if (p->dst) {  /* as ddbs__begin and ddbs__str_end write it: N quoted only when asked */
+                size_t vn = v1 - v0, room = p->opt.buf_size - 2 - p->out_len;
+                unsigned q = r != DDBS__R_NS || nq || p->opt.format == DDBS_FORMAT_DDB;
+                char *d = p->opt.buf + p->out_len;
+                if (vn + 2 * q > room) { *st = DDBS__S_VALUE; return v; }
+                d[0] = '"';
+                d += q;
+                ddbs__copy(d, s + v0, vn, room - q, len - v0);
+                d += vn;
+                d[0] = '"';
+                p->out_len = (size_t)(d + q - p->opt.buf);
+            }
+            v = v1 + 1;
+            goto after;
+        }
     }
 }
 
@@ -2645,6 +2674,25 @@ static int ddbs__fast_fields(ddbs_parser *p, const unsigned char *s, size_t *pos
                 *at = e == DDBS_E_SCHEMA ? p->sc.tok_off : base + j;
                 return e;
             }
+            v = j + 1;
+        } else if (s[k] == '{' && p->sc.next >= DDBS__R_DDB && p->sc.next <= DDBS__R_IMG_OLD) {
+            /* "dynamodb" and the images open here, as the state machine would (S_VALUE,
+               then S_OBJ_FIRST); an image's members go to the member loop, and its '}' is
+               closed here when that loop stops at it */
+            p->sc.tok_off = base + k;
+            if ((e = ddbs__begin(p, '{')) != 0) { *pos = k; *at = base + k; return e; }
+            i = k + 1;
+            i = DDBS__WS(s, i, len);
+            if (i >= len || s[i] != '"') { *st = DDBS__S_OBJ_FIRST; break; }
+            if (ddbs__top(p) != DDBS__R_IMAGE) continue;  /* "dynamodb": its first key */
+            j = ddbs__fast_tree(p, s, i, len, st, 0);
+            if (j == i && *st == DDBS__S_KEY) { *st = DDBS__S_OBJ_FIRST; break; }
+            if (*st != DDBS__S_AFTER || j >= len || s[j] != '}' || ddbs__top(p) != DDBS__R_IMAGE) {
+                i = j;
+                break;
+            }
+            *at = base + j;
+            if ((e = ddbs__close(p, '}', at)) != 0) { *pos = j + 1; return e; }
             v = j + 1;
         } else if (s[k] == '-' || (unsigned)(s[k] - '0') < 10u) {
             uint8_t ns = 0, nx;

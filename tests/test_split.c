@@ -151,6 +151,16 @@ static const char *const tricky[] = {
     "'b':{'N':'-0.5e+10'},'c':{'NS':['1E-130','9.9999999999999999999999999999999999999E+125',"
     "'-0','0.0']}},'OldImage':{'a':{'N':'0'}},'SizeBytes':1234567890123,'z':-1.5E-3},"
     "'n':[0,-0,1e5,2E+3,3.25,-7]}],'m':12345}",
+    /* sets: escapes, UTF-8, an element past 64 bytes, N forms, padding, empty, inside L and
+       M, spaces and newlines around elements; then bad elements after good ones */
+    "{'eventName':'INSERT','dynamodb':{'NewImage':{'ss':{'SS':['a','\\u00e9\\n\\\"',"
+    "'\xC3\xA9\xE2\x82\xAC','0123456789012345678901234567890123456789012345678901234567890123456789\\t']},"
+    "'ns':{'NS':['1','-2.5','3E+7','12345678901234567890123456789012345678']},'bs':{'BS':['AA==',"
+    "'QUJD','']},'e':{'SS':[]},'l':{'L':[{'NS':['7']},{'M':{'s':{'SS':['x']}}}]}}}}\n"
+    "{'eventName':'MODIFY','dynamodb':{'NewImage':{'ss':{'SS': [ 'a' , 'b' ]},'ns':{\n 'NS' : [\n"
+    "  '1',\n  '2'\n ]\n}}}}\n{'eventName':'INSERT','dynamodb':{'NewImage':{'a':{'NS':['1','01']}}}}",
+    "{'eventName':'INSERT','dynamodb':{'Keys':{'k':{'BS':['AA==','A']}}}}",
+    "{'eventName':'INSERT','dynamodb':{'Keys':{'k':{'SS':['x','y\x01']}}}}",
     /* literals everywhere */
     "{'eventName':'REMOVE','t':true,'f':false,'n':null,'userIdentity':{'a':[true,false,null]},"
     "'dynamodb':{'OldImage':{'b':{'BOOL':true},'c':{'BOOL':false},'d':{'NULL':true},"
