@@ -495,6 +495,11 @@ static void ddbs__memset(void *d, int c, size_t n)
 #ifndef DDBS__LINE_ALIGNED
 #define DDBS__LINE_ALIGNED
 #endif
+#if defined(__GNUC__) || defined(__clang__)
+#define DDBS__LIKELY(x) __builtin_expect(!!(x), 1)
+#else
+#define DDBS__LIKELY(x) (x)
+#endif
 
 /* ---------------------------------------------------------------- scanner ------------ */
 
@@ -3405,9 +3410,9 @@ static DDBS__NOINLINE ddbs_result ddbs__feed(ddbs_parser *p, const unsigned char
 DDBS__LINE_ALIGNED DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const void *data, size_t len)
 {
     const unsigned char *s = (const unsigned char *)data;
-    if (len == 1 && p && s) {  /* byte by byte: the fewest instructions that can do it */
+    if (DDBS__LIKELY(len == 1) && p && s) {  /* byte by byte: the fewest instructions that can do it */
         uint64_t o = p->offset;
-        if (o < p->carry_lim) {
+        if (DDBS__LIKELY(o < p->carry_lim)) {  /* laid out straight, no taken branch */
             p->offset = o + 1;
             p->carry[o - p->done] = *s;
             return DDBS_OK;
