@@ -3411,10 +3411,10 @@ DDBS__LINE_ALIGNED DDBS_API ddbs_result ddbs_parser_feed(ddbs_parser *p, const v
 {
     const unsigned char *s = (const unsigned char *)data;
     if (DDBS__LIKELY(len == 1) && p && s) {  /* byte by byte: the fewest instructions that can do it */
-        uint64_t o = p->offset;
-        if (DDBS__LIKELY(o < p->carry_lim)) {  /* laid out straight, no taken branch */
+        uint64_t o = p->offset, lim = p->carry_lim;
+        if (DDBS__LIKELY(o < lim)) {  /* laid out straight, no taken branch */
             p->offset = o + 1;
-            p->carry[o - p->done] = *s;
+            p->carry[o + (DDBS__CARRY - 1) - lim] = *s;  /* o - done, without loading done */
             return DDBS_OK;
         }
     }
